@@ -1,0 +1,5 @@
+add_library(attnmf_sanitizers INTERFACE)
+if(ATTNMF_SANITIZE)
+  target_compile_options(attnmf_sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+  target_link_options(attnmf_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()

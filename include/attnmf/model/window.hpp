@@ -1,0 +1,31 @@
+#pragma once
+// The state of the map: the context window of attention values and positions (MODEL.md §2–§3).
+
+#include <filesystem>
+#include <span>
+#include <vector>
+
+namespace attnmf::model {
+
+class MeanFieldMap;
+
+// A window as users and files see it: L attention vectors and L positions, newest first.
+// `history` is how many slots after the newest hold a token already (L − 1 in a full window; fewer
+// early in a trajectory started from a token, whose window grows).
+struct Window {
+  int features = 0;
+  int context = 0;
+  int history = 0;
+  std::vector<double> attention;  // [L][M], newest first
+  std::vector<int> positions;     // [L], newest first
+
+  const double* slot(int d) const { return attention.data() + static_cast<std::size_t>(d) * features; }
+};
+
+// Reads a window file in the format of reference/checkpoint_window.txt: `att` rows then `pe` rows,
+// newest first, `#` comments. Throws std::runtime_error naming the file and line on any problem,
+// including a shape that does not fit the map (M values per att row, P per pe row, L rows each).
+Window read_window_file(const std::filesystem::path& path, const MeanFieldMap& map);
+void write_window_file(const std::filesystem::path& path, const Window& window, const MeanFieldMap& map);
+
+}  // namespace attnmf::model

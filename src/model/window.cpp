@@ -1,0 +1,90 @@
+#include "attnmf/model/window.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "attnmf/model/mean_field_map.hpp"
+
+namespace attnmf::model {
+
+Window read_window_file(const std::filesystem::path& path, const MeanFieldMap& map) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open window file '" + path.string() + "'");
+  const int M = map.features(), L = map.context(), P = map.positional_bits();
+  Window w;
+  w.features = M;
+  w.context = L;
+  w.history = L - 1;
+  std::vector<std::vector<double>> codes;
+  std::string line;
+  int number = 0;
+  const auto fail = [&](const std::string& what) {
+    throw std::runtime_error("window file '" + path.string() + "', line " + std::to_string(number) + ": " + what);
+  };
+  while (std::getline(in, line)) {
+    ++number;
+    std::istringstream fields(line);
+    std::string tag;
+    if (!(fields >> tag) || tag[0] == '#') continue;
+    if (tag != "att" && tag != "pe") fail("expected a row starting with 'att' or 'pe', found '" + tag + "'");
+    std::vector<double> values;
+    std::string token;
+    while (fields >> token) {
+      std::size_t used = 0;
+      double x = 0.0;
+      try {
+        x = std::stod(token, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != token.size() || !std::isfinite(x)) fail("'" + token + "' is not a finite number");
+      values.push_back(x);
+    }
+    if (tag == "att") {
+      if (static_cast<int>(values.size()) != M)
+        fail("an att row needs M = " + std::to_string(M) + " values, found " + std::to_string(values.size()));
+      w.attention.insert(w.attention.end(), values.begin(), values.end());
+    } else {
+      if (static_cast<int>(values.size()) != P)
+        fail("a pe row needs P = " + std::to_string(P) + " values, found " + std::to_string(values.size()));
+      codes.push_back(values);
+    }
+  }
+  ++number;
+  if (static_cast<int>(w.attention.size()) != L * M)
+    fail("expected L = " + std::to_string(L) + " att rows, found " + std::to_string(w.attention.size() / M));
+  if (static_cast<int>(codes.size()) != L)
+    fail("expected L = " + std::to_string(L) + " pe rows, found " + std::to_string(codes.size()));
+  for (const auto& code : codes) {
+    try {
+      w.positions.push_back(map.position_of(code));
+    } catch (const std::invalid_argument& e) {
+      fail(e.what());
+    }
+  }
+  return w;
+}
+
+void write_window_file(const std::filesystem::path& path, const Window& window, const MeanFieldMap& map) {
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error("cannot write window file '" + path.string() + "'");
+  out << "# attnmf context window (newest first): att rows d=0..L-1, then pe rows\n";
+  out << std::setprecision(std::numeric_limits<double>::max_digits10);
+  for (int d = 0; d < window.context; ++d) {
+    out << "att";
+    for (int a = 0; a < window.features; ++a) out << ' ' << window.slot(d)[a];
+    out << '\n';
+  }
+  for (int d = 0; d < window.context; ++d) {
+    out << "pe";
+    for (double bit : map.positional_code(window.positions[d])) out << ' ' << (bit > 0 ? "1.0" : "-1.0");
+    out << '\n';
+  }
+  if (!out) throw std::runtime_error("writing window file '" + path.string() + "' failed");
+}
+
+}  // namespace attnmf::model
