@@ -2,5 +2,5 @@
 # leaks into the flags of projects that consume attnmf.
 add_library(attnmf_warnings INTERFACE)
 target_compile_options(attnmf_warnings INTERFACE
-  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wshadow -Wfloat-conversion
                                  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual>)

@@ -19,7 +19,8 @@ Integrator::Integrator(const MeanFieldMap& map, int history)
       tanh_(static_cast<std::size_t>(map.sign_vectors())),
       scores_(static_cast<std::size_t>(map.context())),
       exps_(static_cast<std::size_t>(map.context())),
-      next_(static_cast<std::size_t>(map.features())) {}
+      next_(static_cast<std::size_t>(map.features())),
+      step_kernel_(select_kernel(map.features())) {}
 
 void Integrator::set_slot(int d, const double* attention, int position) {
   const int index = (head_ + d) % context_;
@@ -60,50 +61,104 @@ Integrator Integrator::from_token(const MeanFieldMap& map, std::span<const int> 
   return integrator;
 }
 
-void Integrator::step(const StepRecord* record) {
-  const int M = features_;
-  const std::size_t slot0 = static_cast<std::size_t>(head_) * M;
-  // 1. The newest token's mean fields from A_{t−1} at the newest position.
-  map_->mean_fields(attention_.data() + slot0, position_[head_], fields_, record != nullptr, tanh_.data());
-  for (int twin : {head_, head_ + context_}) {
-    std::copy(fields_.value.begin(), fields_.value.end(), value_.begin() + twin * M);
-    std::copy(fields_.key.begin(), fields_.key.end(), key_.begin() + twin * M);
+void Integrator::step(const StepRecord* record) { (this->*step_kernel_)(record); }
+
+Integrator::StepKernel Integrator::select_kernel(int features) {
+  switch (features) {
+    case 1: return &Integrator::step_kernel<1>;
+    case 2: return &Integrator::step_kernel<2>;
+    case 3: return &Integrator::step_kernel<3>;
+    case 4: return &Integrator::step_kernel<4>;
+    default: return &Integrator::step_kernel<0>;
   }
+}
+
+// The whole step in one function over raw arrays: it is the innermost loop of every sweep. The
+// number of features is a template parameter for the common small M (0: taken at run time), so
+// that the loops over features and sign vectors unroll; the arithmetic is the same for all.
+template <int kFeatures>
+void Integrator::step_kernel(const StepRecord* record) {
+  const int M = kFeatures ? kFeatures : features_;
+  const int J = kFeatures ? 1 << (kFeatures - 1) : map_->sign_vectors();
+  const int L = context_;
+  const std::size_t slot0 = static_cast<std::size_t>(head_) * M;
+  const double* previous = attention_.data() + slot0;  // A_{t−1}
+  const int position = position_[head_];
+  double* th = tanh_.data();
+  const double* signs = map_->signs();
+  const double beta = map_->beta();
+
+  // 1. The newest token's mean fields m^α(A_{t−1}, p), MODEL.md §2: tanh(β σ_j·A), then the tables.
+  for (int j = 0; j < J; ++j) {
+    const double* sigma = signs + static_cast<std::size_t>(j) * M;
+    double dot = 0.0;
+    for (int b = 0; b < M; ++b) dot += sigma[b] * previous[b];
+    th[j] = std::tanh(beta * dot);
+  }
+  const double one_minus_epsilon = map_->one_minus_epsilon(), scale = map_->table_scale();
+  const auto mean_field = [&](Feature f, double* semantic, double* total) {
+    const double* table = map_->corr_signed(f);
+    const double* pe = map_->positional_term(f, position);
+    for (int a = 0; a < M; ++a) {
+      double sum = 0.0;
+      for (int j = 0; j < J; ++j) sum += table[static_cast<std::size_t>(j) * M + a] * th[j];
+      const double s = one_minus_epsilon * sum * scale;
+      if (semantic) semantic[a] = s;
+      total[a] = s + pe[a];
+    }
+  };
+  double* value0 = value_.data() + slot0;
+  double* key0 = key_.data() + slot0;
+  double* query = fields_.query.data();
+  mean_field(v, nullptr, value0);
+  mean_field(k, nullptr, key0);
+  mean_field(q, nullptr, query);
+  std::copy(value0, value0 + M, value0 + static_cast<std::size_t>(L) * M);
+  std::copy(key0, key0 + M, key0 + static_cast<std::size_t>(L) * M);
+
+  // 2. Scores z_d = γ_eff q·k_d over the filled slots, newest first.
   const int slots = history_ + 1;
-  const double* values = value_.data() + slot0;
-  const double* keys = key_.data() + slot0;
-  // 2. Scores z_d = γ_eff q·k_d, newest first.
+  const double gamma_eff = map_->gamma_eff();
+  double* scores = scores_.data();
   double max_score = -INFINITY;
   for (int d = 0; d < slots; ++d) {
+    const double* key = key0 + static_cast<std::size_t>(d) * M;
     double dot = 0.0;
-    for (int b = 0; b < M; ++b) dot += fields_.query[b] * keys[static_cast<std::size_t>(d) * M + b];
-    scores_[d] = map_->gamma_eff() * dot;
-    max_score = std::max(max_score, scores_[d]);
+    for (int b = 0; b < M; ++b) dot += query[b] * key[b];
+    scores[d] = gamma_eff * dot;
+    max_score = std::max(max_score, scores[d]);
   }
   // 3. Softmax-weighted values. The shift by +10 after subtracting the maximum is the reference's:
   // it changes nothing but the rounding, which we keep identical.
-  for (int d = 0; d < slots; ++d) exps_[d] = std::exp(scores_[d] - max_score + 10.0);
-  const double normalisation = numpy_pairwise_sum(exps_.data(), static_cast<std::size_t>(slots));
-  double* attention_next = next_.data();
-  for (int a = 0; a < M; ++a) attention_next[a] = 0.0;
+  double* exps = exps_.data();
+  for (int d = 0; d < slots; ++d) exps[d] = std::exp(scores[d] - max_score + 10.0);
+  double normalisation = 0.0;
+  if (slots < 8) {
+    for (int d = 0; d < slots; ++d) normalisation += exps[d];  // numpy's pairwise sum below 8 terms
+  } else {
+    normalisation = numpy_pairwise_sum(exps, static_cast<std::size_t>(slots));
+  }
+  double* next = next_.data();
+  for (int a = 0; a < M; ++a) next[a] = 0.0;
   for (int d = 0; d < slots; ++d) {
-    const double weight = exps_[d] / normalisation;
-    for (int a = 0; a < M; ++a) attention_next[a] += values[static_cast<std::size_t>(d) * M + a] * weight;
+    const double weight = exps[d] / normalisation;
+    const double* value = value0 + static_cast<std::size_t>(d) * M;
+    for (int a = 0; a < M; ++a) next[a] += value[a] * weight;
   }
   if (record) {
-    std::copy(attention_next, attention_next + M, record->attention);
-    std::copy(fields_.output.begin(), fields_.output.end(), record->output);
-    std::copy(fields_.output_semantic.begin(), fields_.output_semantic.end(), record->output_semantic);
-    std::copy(fields_.value.begin(), fields_.value.end(), record->value);
-    std::copy(fields_.query.begin(), fields_.query.end(), record->query);
-    std::copy(fields_.key.begin(), fields_.key.end(), record->key);
+    std::copy(next, next + M, record->attention);
+    mean_field(o, record->output_semantic, record->output);
+    std::copy(value0, value0 + M, record->value);
+    std::copy(query, query + M, record->query);
+    std::copy(key0, key0 + M, record->key);
   }
   // 4. Shift: the oldest slot becomes the newest. Its position is the next one of the cyclic
   // positional window, so positions are never rewritten.
-  head_ = head_ == 0 ? context_ - 1 : head_ - 1;
-  for (int twin : {head_, head_ + context_})
-    std::copy(attention_next, attention_next + M, attention_.begin() + twin * M);
-  history_ = std::min(slots, context_ - 1);
+  head_ = head_ == 0 ? L - 1 : head_ - 1;
+  double* newest = attention_.data() + static_cast<std::size_t>(head_) * M;
+  std::copy(next, next + M, newest);
+  std::copy(next, next + M, newest + static_cast<std::size_t>(L) * M);
+  history_ = std::min(slots, L - 1);
   ++steps_done_;
 }
 

@@ -43,6 +43,10 @@ class Integrator {
 
  private:
   Integrator(const MeanFieldMap& map, int history);
+  using StepKernel = void (Integrator::*)(const StepRecord*);
+  static StepKernel select_kernel(int features);
+  template <int kFeatures>
+  void step_kernel(const StepRecord* record);
   void set_slot(int d, const double* attention, int position);
 
   const MeanFieldMap* map_;
@@ -57,6 +61,7 @@ class Integrator {
   // Per-step scratch, kept to avoid allocation in the loop.
   MeanFields fields_;
   std::vector<double> tanh_, scores_, exps_, next_;
+  StepKernel step_kernel_;
 };
 
 }  // namespace attnmf::model
