@@ -1,0 +1,116 @@
+#pragma once
+// The configuration of every attnmf command: the keys of INTERFACE.md, read from an INI file and the
+// command line, type-checked and checked for consistency before any work starts.
+
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "attnmf/model/parameters.hpp"
+
+namespace attnmf::config {
+
+// One axis of a sweep. `spec` is kept so that messages and result files can show what the user wrote.
+struct Grid {
+  std::vector<double> values;
+  std::string spec;
+};
+
+// A grid holding `value` alone, its spec the round-trip text of the value.
+Grid single_value_grid(double value);
+
+struct InitConfig {
+  enum class Mode { checkpoint, token } mode = Mode::checkpoint;
+  std::filesystem::path checkpoint;  // already resolved against the config file's directory
+  int token = 0;
+};
+std::string_view to_string(InitConfig::Mode mode);
+
+struct RunConfig {
+  long long steps = 1'200'000;
+  long long transient = 1'000'000;
+};
+
+// parse() makes an axis that the user did not give follow the model key of the same name; a Config
+// built in code starts with the single default value and does not follow later changes of `model`.
+struct SweepConfig {
+  Grid beta = single_value_grid(model::ModelParameters{}.beta);
+  Grid gamma = single_value_grid(model::ModelParameters{}.gamma);
+  Grid epsilon = single_value_grid(model::ModelParameters{}.epsilon);
+};
+
+struct AnalysisConfig {
+  long long samples = 20'000;
+  int lyapunov = 3;  // parse() lowers an unset value to M·L when the window has fewer dimensions
+};
+
+struct OutputConfig {
+  std::filesystem::path file;
+};
+
+struct ParallelConfig {
+  int threads_per_rank = 2;
+};
+
+struct Config {
+  model::ModelParameters model;
+  InitConfig init;
+  RunConfig run;
+  SweepConfig sweep;
+  AnalysisConfig analysis;
+  OutputConfig output;
+  ParallelConfig parallel;
+
+  // Every key with its resolved value as text, always in the same order ("model.beta" -> "1.27"):
+  // what result files store and what two runs compare. Doubles carry 17 significant digits, so
+  // parsing the text gives the same double; a grid given as start:stop:count stays in that form.
+  // Feeding these pairs back to parse() as --key value gives the same configuration.
+  std::vector<std::pair<std::string, std::string>> key_values() const;
+};
+
+// False for the keys that cannot change a single number of a result (where the file goes, how many
+// threads compute it), which a resumed run may therefore change freely.
+bool affects_results(std::string_view key);
+
+// Every problem of a configuration at once, each naming the key, the value and what is allowed.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+enum class Command { trajectory, sweep };
+std::string_view to_string(Command command);
+
+struct ParseResult {
+  Config config;
+  std::set<std::string> flags;  // the extra_flags the user gave, by their long names
+};
+
+// Reads the arguments that follow the subcommand name (argv[0] is the first of them, not a program
+// name): --config FILE, at most once, an INI file; --section.key VALUE or --section.key=VALUE, which
+// win over the file. `extra_flags` are the subcommand's own on/off switches, by name without dashes
+// ("resume", "overwrite"); "verbose,v" also accepts "-v", and is reported as "verbose".
+// If the user asked for "help" (when that is one of extra_flags), the default configuration is
+// returned without reading the config file or checking anything, so that help is reachable from any
+// command line. Reads no more than the config file and whether init.checkpoint can be opened; writes
+// nothing. Throws ConfigError listing every problem found; std::invalid_argument if an extra flag
+// clashes with a key.
+ParseResult parse(Command command, int argc, const char* const argv[], const std::set<std::string>& extra_flags = {});
+
+// Every key grouped by section, with its default, meaning and allowed values, and the rules for
+// config files and the command line. The caller adds its own switches (extra_flags) to it.
+std::string help_text(Command command);
+
+// "1.27", "0.5,1,1.5", or "start:stop:count": count values from start to stop, both included
+// (count = 1 gives start). Throws ConfigError naming `key` when the text is none of these.
+Grid parse_grid(std::string_view key, std::string_view text);
+
+}  // namespace attnmf::config

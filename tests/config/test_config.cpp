@@ -1,0 +1,550 @@
+// The configuration: defaults, the two sources and their precedence, every class of error, grids,
+// and the key_values() round trip.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "attnmf/config/config.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using attnmf::config::Command;
+using attnmf::config::Config;
+using attnmf::config::ConfigError;
+using attnmf::config::Grid;
+using attnmf::config::InitConfig;
+using attnmf::config::ParseResult;
+using attnmf::model::CorrelationMode;
+
+// A fresh directory under the system's temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    std::random_device entropy;
+    path_ = fs::temp_directory_path() /
+            ("attnmf_config_test_" + std::to_string(entropy()) + "_" + std::to_string(counter++));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+  fs::path write(const fs::path& name, const std::string& content) const {
+    const fs::path file = path_ / name;
+    fs::create_directories(file.parent_path());
+    std::ofstream(file) << content;
+    return file;
+  }
+
+ private:
+  fs::path path_;
+};
+
+ParseResult run_parse(Command command, const std::vector<std::string>& arguments,
+                      const std::set<std::string>& flags = {}) {
+  std::vector<const char*> argv;
+  for (const auto& argument : arguments) argv.push_back(argument.c_str());
+  return attnmf::config::parse(command, static_cast<int>(argv.size()), argv.data(), flags);
+}
+
+// Every test needs these two keys unless it is about them: the default init.mode reads a window file,
+// and output.file has no default.
+class ConfigTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  fs::path checkpoint = dir.write("checkpoint_window.txt", "0.1 0.2 0.3\n");
+  fs::path output = dir.path() / "out.h5";
+
+  std::vector<std::string> required() const {
+    return {"--init.checkpoint", checkpoint.string(), "--output.file", output.string()};
+  }
+  Config parse_with(std::vector<std::string> arguments, Command command = Command::sweep) const {
+    const auto base = required();
+    arguments.insert(arguments.begin(), base.begin(), base.end());
+    return run_parse(command, arguments).config;
+  }
+  // The problems reported for these arguments (added to the required ones); fails if none are.
+  std::vector<std::string> problems_with(std::vector<std::string> arguments, bool add_required = true) const {
+    if (add_required) {
+      const auto base = required();
+      arguments.insert(arguments.begin(), base.begin(), base.end());
+    }
+    try {
+      run_parse(Command::sweep, arguments);
+    } catch (const ConfigError& error) {
+      EXPECT_FALSE(error.problems().empty());
+      return error.problems();
+    }
+    ADD_FAILURE() << "no ConfigError";
+    return {};
+  }
+};
+
+std::string joined(const std::vector<std::string>& problems) {
+  std::string text;
+  for (const auto& p : problems) text += "\n  " + p;
+  return text;
+}
+
+// True if one message holds every fragment: the key, the value, what is allowed.
+bool mentions(const std::vector<std::string>& problems, std::initializer_list<std::string> fragments) {
+  return std::any_of(problems.begin(), problems.end(), [&](const std::string& problem) {
+    return std::all_of(fragments.begin(), fragments.end(),
+                       [&](const std::string& f) { return problem.find(f) != std::string::npos; });
+  });
+}
+
+#define EXPECT_PROBLEM(problems, ...) EXPECT_TRUE(mentions(problems, {__VA_ARGS__})) << joined(problems)
+
+// ---------------------------------------------------------------------------------------------
+// Defaults and sources
+
+TEST_F(ConfigTest, DefaultsAreThePapersValues) {
+  for (const Config& c : {Config{}, parse_with({})}) {
+    EXPECT_EQ(c.model.features, 3);
+    EXPECT_EQ(c.model.context, 4);
+    EXPECT_EQ(c.model.positional_bits, 2);
+    EXPECT_EQ(c.model.semantic_bits, 99);
+    EXPECT_EQ(c.model.epsilon, 0.02);
+    EXPECT_EQ(c.model.beta, 1.27);
+    EXPECT_EQ(c.model.gamma, 220.0);
+    EXPECT_EQ(c.model.weights.seed, 1u);
+    EXPECT_EQ(c.model.weights.correlations, CorrelationMode::segments);
+    EXPECT_EQ(c.model.weights.segments, 3);
+    EXPECT_EQ(c.model.weights.gaussian_scale, 0.5);
+    EXPECT_EQ(c.init.mode, InitConfig::Mode::checkpoint);
+    EXPECT_EQ(c.init.token, 0);
+    EXPECT_EQ(c.run.steps, 1'200'000);
+    EXPECT_EQ(c.run.transient, 1'000'000);
+    EXPECT_EQ(c.sweep.beta.values, std::vector<double>{1.27});
+    EXPECT_EQ(c.sweep.gamma.values, std::vector<double>{220.0});
+    EXPECT_EQ(c.sweep.epsilon.values, std::vector<double>{0.02});
+    EXPECT_EQ(c.analysis.samples, 20'000);
+    EXPECT_EQ(c.analysis.lyapunov, 3);
+    EXPECT_EQ(c.parallel.threads_per_rank, 2);
+  }
+  const Config parsed = parse_with({}, Command::trajectory);
+  EXPECT_EQ(parsed.init.checkpoint, checkpoint);
+  EXPECT_EQ(parsed.output.file, output);
+}
+
+TEST_F(ConfigTest, KeyValuesListsEveryKeyInAFixedOrder) {
+  const std::vector<std::string> expected = {
+      "model.features", "model.context", "model.positional_bits", "model.semantic_bits", "model.epsilon",
+      "model.beta", "model.gamma",
+      "weights.seed", "weights.correlations", "weights.segments", "weights.gaussian_scale",
+      "init.mode", "init.checkpoint", "init.token",
+      "run.steps", "run.transient",
+      "sweep.beta", "sweep.gamma", "sweep.epsilon",
+      "analysis.samples", "analysis.lyapunov",
+      "output.file",
+      "parallel.threads_per_rank"};
+  const auto pairs = Config{}.key_values();
+  std::vector<std::string> names;
+  for (const auto& [name, value] : pairs) names.push_back(name);
+  EXPECT_EQ(names, expected);
+  const std::map<std::string, std::string> values(pairs.begin(), pairs.end());
+  EXPECT_EQ(values.at("model.beta"), "1.27");
+  EXPECT_EQ(values.at("model.gamma"), "220");
+  EXPECT_EQ(values.at("model.epsilon"), "0.02");
+  EXPECT_EQ(values.at("weights.correlations"), "segments");
+  EXPECT_EQ(values.at("init.mode"), "checkpoint");
+  EXPECT_EQ(values.at("run.steps"), "1200000");
+  EXPECT_EQ(values.at("sweep.beta"), "1.27");
+}
+
+TEST_F(ConfigTest, CommandLineWinsOverConfigFile) {
+  const fs::path ini = dir.write("run.ini",
+                                 "# the paper's setting, but hotter\n"
+                                 "run.steps = 5000\n"
+                                 "analysis.samples = 100\n"
+                                 "[model]\n"
+                                 "beta = 1.3\n"
+                                 "gamma = 200   # attention gain\n"
+                                 "[weights]\n"
+                                 "correlations = weights\n");
+  const Config c = parse_with({"--config", ini.string(), "--model.beta", "1.4", "--run.transient=100"});
+  EXPECT_EQ(c.model.beta, 1.4);
+  EXPECT_EQ(c.model.gamma, 200.0);
+  EXPECT_EQ(c.model.weights.correlations, CorrelationMode::weights);
+  EXPECT_EQ(c.run.steps, 5000);
+  EXPECT_EQ(c.run.transient, 100);
+  EXPECT_EQ(c.model.epsilon, 0.02);
+  // An axis not given follows the model key, wherever that came from.
+  EXPECT_EQ(c.sweep.beta.values, std::vector<double>{1.4});
+  EXPECT_EQ(c.sweep.gamma.values, std::vector<double>{200.0});
+}
+
+TEST_F(ConfigTest, ValueAfterKeyOrAfterEqualSign) {
+  const Config c = parse_with({"--model.beta=1.255", "--model.gamma", "210", "--weights.seed=7", "--run.steps",
+                               "3000", "--run.transient=1000", "--analysis.samples", "5", "--sweep.epsilon=0,0.5"});
+  EXPECT_EQ(c.model.beta, 1.255);
+  EXPECT_EQ(c.model.gamma, 210.0);
+  EXPECT_EQ(c.model.weights.seed, 7u);
+  EXPECT_EQ(c.run.steps, 3000);
+  EXPECT_EQ(c.run.transient, 1000);
+  EXPECT_EQ(c.analysis.samples, 5);
+  EXPECT_EQ(c.sweep.epsilon.values, (std::vector<double>{0.0, 0.5}));
+}
+
+TEST_F(ConfigTest, ExtraFlagsAreReportedByLongName) {
+  const std::set<std::string> switches = {"resume", "verbose,v", "quiet"};
+  auto arguments = required();
+  arguments.insert(arguments.end(), {"--resume", "-v"});
+  const ParseResult r = run_parse(Command::sweep, arguments, switches);
+  EXPECT_EQ(r.flags, (std::set<std::string>{"resume", "verbose"}));
+  EXPECT_TRUE(run_parse(Command::sweep, required(), switches).flags.empty());
+
+  arguments = required();
+  arguments.push_back("--resume=yes");
+  try {
+    run_parse(Command::sweep, arguments, switches);
+    ADD_FAILURE() << "a value for a switch was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_PROBLEM(e.problems(), "--resume", "yes", "no value");
+  }
+  EXPECT_THROW(run_parse(Command::sweep, required(), {"model.beta"}), std::invalid_argument);
+}
+
+TEST_F(ConfigTest, HelpNeedsNoValidConfiguration) {
+  // No output.file, a broken value: --help must still get through.
+  const ParseResult r = run_parse(Command::sweep, {"--model.beta", "abc", "--help"}, {"help"});
+  EXPECT_TRUE(r.flags.contains("help"));
+}
+
+TEST_F(ConfigTest, RelativeCheckpointInConfigFileIsRelativeToTheFile) {
+  const fs::path window = dir.write("jobs/windows/start.txt", "0 0 0\n");
+  const fs::path ini = dir.write("jobs/run.ini", "output.file = out.h5\n[init]\ncheckpoint = windows/start.txt\n");
+  const Config c = run_parse(Command::sweep, {"--config", ini.string()}).config;
+  EXPECT_EQ(c.init.checkpoint, dir.path() / "jobs" / "windows" / "start.txt");
+  EXPECT_TRUE(fs::equivalent(c.init.checkpoint, window));
+  // output.file is not moved: it stays relative to the current directory.
+  EXPECT_EQ(c.output.file, fs::path("out.h5"));
+
+  // On the command line a relative path is relative to the current directory, where this one is not.
+  const auto problems = problems_with({"--config", ini.string(), "--init.checkpoint", "windows/start.txt"}, false);
+  EXPECT_PROBLEM(problems, "init.checkpoint", "windows/start.txt", "no such file");
+
+  // An absolute path in a file is left alone.
+  const fs::path absolute = dir.write("abs.ini", "output.file = o.h5\ninit.checkpoint = " + window.string() + "\n");
+  EXPECT_EQ(run_parse(Command::sweep, {"--config", absolute.string()}).config.init.checkpoint, window);
+}
+
+TEST_F(ConfigTest, ParseLeavesTheDiskAlone) {
+  const fs::path output_in_new_dir = dir.path() / "results" / "sweep.h5";
+  const auto before = std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator());
+  run_parse(Command::sweep, {"--init.checkpoint", checkpoint.string(), "--output.file", output_in_new_dir.string()});
+  EXPECT_FALSE(fs::exists(output_in_new_dir.parent_path()));
+  EXPECT_FALSE(fs::exists(output));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), before);
+}
+
+TEST_F(ConfigTest, LyapunovDefaultIsLoweredToTheWindowDimension) {
+  const Config small = parse_with({"--model.features", "1", "--model.context", "2"});
+  EXPECT_EQ(small.analysis.lyapunov, 2);
+  EXPECT_EQ(parse_with({"--analysis.lyapunov", "12"}).analysis.lyapunov, 12);
+  EXPECT_PROBLEM(problems_with({"--analysis.lyapunov", "13"}), "analysis.lyapunov = 13", "at most", "12");
+}
+
+TEST_F(ConfigTest, TokenModeNeedsNoCheckpoint) {
+  const Config c =
+      run_parse(Command::trajectory, {"--init.mode", "token", "--init.token", "2", "--output.file", "t.h5"}).config;
+  EXPECT_EQ(c.init.mode, InitConfig::Mode::token);
+  EXPECT_EQ(c.init.token, 2);
+  EXPECT_TRUE(c.init.checkpoint.empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors, one class at a time
+
+TEST_F(ConfigTest, UnknownKeysAreErrorsWithASuggestion) {
+  const fs::path ini = dir.write("run.ini", "[model]\nbetta = 1.3\n[nonsense]\nfoo = 1\n");
+  const auto problems = problems_with({"--config", ini.string(), "--run.step", "10", "--model.b=2", "-x"});
+  EXPECT_PROBLEM(problems, "unknown key 'model.betta'", "(in config file " + ini.string() + ")",
+                 "did you mean 'model.beta'?");
+  EXPECT_PROBLEM(problems, "unknown key 'nonsense.foo'");
+  EXPECT_PROBLEM(problems, "'--run.step'", "10", "did you mean '--run.steps'?");
+  // No abbreviations: --model.b is not taken for --model.beta.
+  EXPECT_PROBLEM(problems, "'--model.b'", "2");
+  EXPECT_PROBLEM(problems, "'-x'");
+  EXPECT_EQ(problems.size(), 5u) << joined(problems);
+
+  // A key written without its section.
+  const fs::path bare = dir.write("bare.ini", "beta = 1\n");
+  EXPECT_PROBLEM(problems_with({"--config", bare.string()}), "unknown key 'beta'", "'model.beta' or 'sweep.beta'");
+}
+
+TEST_F(ConfigTest, WrongTypesAreErrors) {
+  const auto problems = problems_with({"--model.features", "2.5", "--model.context", "abc", "--model.beta", "1.5x",
+                                       "--model.gamma", "nan", "--model.epsilon", "inf", "--run.steps", "1.2e6",
+                                       "--weights.seed", "", "--weights.gaussian_scale", "1e999"});
+  EXPECT_PROBLEM(problems, "model.features = '2.5'", "not an integer", "expected an integer >= 1");
+  EXPECT_PROBLEM(problems, "model.context = 'abc'", "not an integer");
+  EXPECT_PROBLEM(problems, "model.beta = '1.5x'", "not a real number (expected a real number >= 0)");
+  EXPECT_PROBLEM(problems, "model.gamma = 'nan'", "not a finite real number");
+  EXPECT_PROBLEM(problems, "model.epsilon = 'inf'", "not a finite real number", "in [0, 1]");
+  EXPECT_PROBLEM(problems, "run.steps = '1.2e6'", "not an integer");
+  EXPECT_PROBLEM(problems, "weights.seed = ''", "not an integer", "from 0 to 4294967295");
+  EXPECT_PROBLEM(problems, "weights.gaussian_scale = '1e999'", "not representable");
+  EXPECT_EQ(problems.size(), 8u) << joined(problems);
+}
+
+TEST_F(ConfigTest, ValuesOutOfRangeAreErrors) {
+  const auto problems = problems_with({"--model.positional_bits", "21", "--model.epsilon", "1.5", "--model.beta", "-1",
+                                       "--weights.seed", "4294967296", "--weights.gaussian_scale", "0",
+                                       "--parallel.threads_per_rank", "257", "--model.semantic_bits", "0",
+                                       "--run.transient", "-5"});
+  EXPECT_PROBLEM(problems, "model.positional_bits = 21", "from 1 to 20");
+  EXPECT_PROBLEM(problems, "model.epsilon = 1.5", "in [0, 1]");
+  EXPECT_PROBLEM(problems, "model.beta = -1", ">= 0");
+  EXPECT_PROBLEM(problems, "weights.seed = 4294967296", "from 0 to 4294967295");
+  EXPECT_PROBLEM(problems, "weights.gaussian_scale = 0", "> 0");
+  EXPECT_PROBLEM(problems, "parallel.threads_per_rank = 257", "from 1 to 256");
+  EXPECT_PROBLEM(problems, "model.semantic_bits = 0", ">= 1");
+  EXPECT_PROBLEM(problems, "run.transient = -5", ">= 0");
+  EXPECT_EQ(problems.size(), 8u) << joined(problems);
+  EXPECT_PROBLEM(problems_with({"--weights.seed", "-1"}), "weights.seed = -1", "from 0 to 4294967295");
+  EXPECT_PROBLEM(problems_with({"--parallel.threads_per_rank", "0"}), "parallel.threads_per_rank = 0");
+}
+
+TEST_F(ConfigTest, UnknownNamesOfModesAreErrors) {
+  const auto problems = problems_with({"--weights.correlations", "segmented", "--init.mode", "random"});
+  EXPECT_PROBLEM(problems, "weights.correlations = 'segmented'", "segments, weights, gaussian, uniform");
+  EXPECT_PROBLEM(problems, "init.mode = 'random'", "checkpoint, token");
+}
+
+TEST_F(ConfigTest, TransientMustBeShorterThanTheRun) {
+  EXPECT_PROBLEM(problems_with({"--run.transient", "1200000"}), "run.transient = 1200000",
+                 "less than run.steps = 1200000");
+  EXPECT_PROBLEM(problems_with({"--run.steps", "10", "--run.transient", "11"}), "run.transient = 11",
+                 "run.steps = 10");
+}
+
+TEST_F(ConfigTest, ContextMustFitThePositionalCode) {
+  EXPECT_PROBLEM(problems_with({"--model.context", "8"}), "model.context = 8: must be at most 2^model.positional_bits = 4");
+  EXPECT_EQ(parse_with({"--model.context", "8", "--model.positional_bits", "3"}).model.context, 8);
+}
+
+TEST_F(ConfigTest, FeaturesMustBeDefinedByTheCorrelationMode) {
+  const auto problems = problems_with({"--model.features", "4", "--weights.correlations", "gaussian"});
+  EXPECT_PROBLEM(problems, "model.features = 4", "weights.correlations = gaussian", "at most 3");
+  EXPECT_PROBLEM(problems_with({"--model.features", "17"}), "model.features = 17", "weights.correlations = segments",
+                 "16");
+  EXPECT_EQ(parse_with({"--model.features", "4"}).model.features, 4);
+}
+
+TEST_F(ConfigTest, CheckpointModeNeedsAReadableFile) {
+  const auto base = std::vector<std::string>{"--output.file", output.string()};
+  auto problems_for = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), base.begin(), base.end());
+    try {
+      run_parse(Command::trajectory, extra);
+    } catch (const ConfigError& e) {
+      return e.problems();
+    }
+    ADD_FAILURE() << "no ConfigError";
+    return std::vector<std::string>{};
+  };
+  EXPECT_PROBLEM(problems_for({}), "init.checkpoint = ''", "init.mode = checkpoint");
+  const std::string missing = (dir.path() / "missing.txt").string();
+  EXPECT_PROBLEM(problems_for({"--init.checkpoint", missing}), "init.checkpoint = '" + missing + "'", "no such file");
+  EXPECT_PROBLEM(problems_for({"--init.checkpoint", dir.path().string()}), "init.checkpoint", "is a directory");
+}
+
+TEST_F(ConfigTest, InitialTokenMustBeARowOfTheOutputWeights) {
+  EXPECT_PROBLEM(problems_with({"--init.mode", "token", "--init.token", "3"}), "init.token = 3",
+                 "model.features - 1 = 2");
+  EXPECT_PROBLEM(problems_with({"--init.token", "-1"}), "init.token = -1", ">= 0");
+}
+
+TEST_F(ConfigTest, SamplesMustFitAfterTheTransient) {
+  EXPECT_PROBLEM(problems_with({"--analysis.samples", "200001"}), "analysis.samples = 200001",
+                 "run.steps - run.transient = 200000");
+  EXPECT_EQ(parse_with({"--analysis.samples", "200000"}).analysis.samples, 200000);
+  // Left unset, the default shrinks to what a short run records instead of failing it.
+  EXPECT_EQ(parse_with({"--run.steps", "5000", "--run.transient", "1000"}).analysis.samples, 4000);
+}
+
+TEST_F(ConfigTest, SegmentsMustFitTheSemanticBits) {
+  EXPECT_PROBLEM(problems_with({"--weights.segments", "100"}), "weights.segments = 100",
+                 "model.semantic_bits = 99");
+}
+
+TEST_F(ConfigTest, OutputFileIsRequired) {
+  try {
+    run_parse(Command::sweep, {"--init.checkpoint", checkpoint.string()});
+    ADD_FAILURE() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_PROBLEM(e.problems(), "output.file = ''", "required");
+    EXPECT_EQ(e.problems().size(), 1u) << joined(e.problems());
+  }
+}
+
+TEST_F(ConfigTest, ConfigFileMustExistAndParse) {
+  const std::string missing = (dir.path() / "nope.ini").string();
+  EXPECT_PROBLEM(problems_with({"--config", missing}), "--config " + missing, "no such config file");
+
+  const fs::path broken = dir.write("broken.ini", "[model]\nbeta 1.3\n");
+  EXPECT_PROBLEM(problems_with({"--config", broken.string()}), "config file " + broken.string(), "beta 1.3");
+
+  const fs::path twice = dir.write("twice.ini", "[model]\nbeta = 1.3\nbeta = 1.4\n");
+  EXPECT_PROBLEM(problems_with({"--config", twice.string()}), "model.beta is given twice", twice.string(), "'1.3'",
+                 "'1.4'");
+
+  EXPECT_PROBLEM(problems_with({"--config", twice.string(), "--config", broken.string()}), "--config is given twice");
+  EXPECT_PROBLEM(problems_with({"--model.beta", "1", "--model.beta", "2"}), "model.beta is given twice",
+                 "command line");
+}
+
+TEST_F(ConfigTest, ValueErrorsSayWhichFileTheyCameFrom) {
+  const fs::path ini = dir.write("bad.ini", "[model]\nbeta = abc\n");
+  EXPECT_PROBLEM(problems_with({"--config", ini.string()}), "model.beta = 'abc'", "(in config file " + ini.string() + ")");
+  // Overridden on the command line, the bad value in the file is never used.
+  EXPECT_EQ(parse_with({"--config", ini.string(), "--model.beta", "1"}).model.beta, 1.0);
+}
+
+TEST_F(ConfigTest, StrayArgumentsAndMissingValuesAreErrors) {
+  EXPECT_PROBLEM(problems_with({"stray"}), "unexpected argument 'stray'");
+  EXPECT_PROBLEM(problems_with({"--model.beta"}), "--model.beta", "missing");
+}
+
+TEST_F(ConfigTest, GridValuesMustSatisfyTheModelRange) {
+  const auto problems = problems_with({"--sweep.epsilon", "0:2:5", "--sweep.beta", "1,-1", "--sweep.gamma", "0:3"});
+  EXPECT_PROBLEM(problems, "sweep.epsilon = '0:2:5'", "in [0, 1]", "model.epsilon", "2 of its 5");
+  EXPECT_PROBLEM(problems, "sweep.beta = '1,-1'", ">= 0", "-1");
+  EXPECT_PROBLEM(problems, "sweep.gamma = '0:3'", "start:stop:count");
+}
+
+TEST_F(ConfigTest, AllProblemsAreReportedTogether) {
+  const fs::path ini = dir.write("run.ini", "[model]\nbetta = 1.3\n");
+  try {
+    run_parse(Command::sweep, {"--config", ini.string(), "--model.beta", "abc", "--run.transient", "2000000",
+                               "--model.context", "5", "--init.mode", "token"});
+    ADD_FAILURE() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    const auto& p = e.problems();
+    EXPECT_EQ(p.size(), 5u) << joined(p);
+    EXPECT_PROBLEM(p, "model.betta");
+    EXPECT_PROBLEM(p, "model.beta = 'abc'");
+    EXPECT_PROBLEM(p, "run.transient = 2000000");
+    EXPECT_PROBLEM(p, "model.context = 5");
+    EXPECT_PROBLEM(p, "output.file");
+    for (const auto& problem : p) EXPECT_NE(std::string(e.what()).find(problem), std::string::npos) << problem;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grids
+
+TEST(Grid, SingleValueAndList) {
+  const Grid single = attnmf::config::parse_grid("sweep.beta", " 1.27 ");
+  EXPECT_EQ(single.values, std::vector<double>{1.27});
+  EXPECT_EQ(single.spec, "1.27");
+  EXPECT_EQ(attnmf::config::parse_grid("sweep.beta", "0.5, 1,1.5").values, (std::vector<double>{0.5, 1.0, 1.5}));
+}
+
+TEST(Grid, RangeIncludesBothEnds) {
+  const Grid paper = attnmf::config::parse_grid("sweep.beta", "0:3:4001");
+  ASSERT_EQ(paper.values.size(), 4001u);
+  EXPECT_EQ(paper.values.front(), 0.0);
+  EXPECT_EQ(paper.values.back(), 3.0);
+  // numpy.linspace's arithmetic (numpy/core/function_base.py): i * ((stop - start) / (count - 1)) + start, so that
+  // the grid is the paper's np.linspace(0, 3, 4001) to the last bit.
+  const double step = 3.0 / 4000.0;
+  for (std::size_t i = 0; i + 1 < paper.values.size(); ++i)
+    ASSERT_EQ(paper.values[i], static_cast<double>(i) * step) << "i = " << i;
+  EXPECT_NEAR(paper.values[1693], 1.26975, 1e-14);
+  EXPECT_EQ(attnmf::config::parse_grid("g", "2:7:1").values, std::vector<double>{2.0});
+  EXPECT_EQ(attnmf::config::parse_grid("g", "1:0:3").values, (std::vector<double>{1.0, 0.5, 0.0}));
+  EXPECT_EQ(attnmf::config::parse_grid("g", "1:1:3").values, (std::vector<double>{1.0, 1.0, 1.0}));
+}
+
+TEST(Grid, MalformedGridsAreRejected) {
+  for (const std::string text : {"", " ", "1,", ",1", "1,,2", "0:3", "0:3:0", "0:3:-2", "0:3:1.5", "a:b:c",
+                                 "0:3:4001:5", "1.5x", "nan", "0:inf:3", "0:3:100000000000", "1;2"}) {
+    try {
+      attnmf::config::parse_grid("sweep.gamma", text);
+      ADD_FAILURE() << "accepted '" << text << "'";
+    } catch (const ConfigError& e) {
+      ASSERT_EQ(e.problems().size(), 1u);
+      EXPECT_PROBLEM(e.problems(), "sweep.gamma = '" + text + "'");
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trip
+
+std::vector<std::string> as_arguments(const Config& c) {
+  std::vector<std::string> arguments;
+  for (const auto& [key, value] : c.key_values()) {
+    arguments.push_back("--" + key);
+    arguments.push_back(value);
+  }
+  return arguments;
+}
+
+TEST_F(ConfigTest, KeyValuesRoundTrip) {
+  const Config defaults = parse_with({});
+  EXPECT_EQ(run_parse(Command::sweep, as_arguments(defaults)).config.key_values(), defaults.key_values());
+
+  // Values whose text is not their shortest decimal, a linspace, a list, the token mode's empty path.
+  const Config varied = run_parse(Command::sweep, {"--output.file", output.string(), "--init.mode", "token",
+                                                   "--init.token", "1", "--model.features", "2", "--model.beta", "0.1",
+                                                   "--model.epsilon", "0.3", "--weights.correlations", "gaussian",
+                                                   "--weights.gaussian_scale", "0.7", "--sweep.beta", "0.1:2.9:7",
+                                                   "--sweep.gamma", "100, 1e2,300.5", "--weights.seed", "4294967295",
+                                                   "--analysis.lyapunov", "0", "--model.positional_bits", "3"})
+                            .config;
+  const auto pairs = varied.key_values();
+  const Config again = run_parse(Command::sweep, as_arguments(varied)).config;
+  EXPECT_EQ(again.key_values(), pairs);
+  EXPECT_EQ(again.sweep.beta.values, varied.sweep.beta.values);
+  EXPECT_EQ(again.sweep.gamma.values, varied.sweep.gamma.values);
+  EXPECT_EQ(again.model.beta, 0.1);
+  const std::map<std::string, std::string> values(pairs.begin(), pairs.end());
+  EXPECT_EQ(values.at("sweep.beta"), "0.10000000000000001:2.8999999999999999:7");
+  EXPECT_EQ(values.at("sweep.gamma"), "100,100,300.5");
+  EXPECT_EQ(values.at("init.checkpoint"), "");
+
+  // The --key=value form, the empty value included.
+  std::vector<std::string> joined_form;
+  for (const auto& [key, value] : pairs) joined_form.push_back("--" + key + "=" + value);
+  EXPECT_EQ(run_parse(Command::sweep, joined_form).config.key_values(), pairs);
+}
+
+TEST(ConfigResults, OnlyLocationAndThreadsLeaveResultsUnchanged) {
+  for (const auto& [key, value] : Config{}.key_values())
+    EXPECT_EQ(attnmf::config::affects_results(key), key != "output.file" && key != "parallel.threads_per_rank") << key;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Help
+
+TEST(Help, NamesEveryKeyWithItsDefault) {
+  for (const Command command : {Command::trajectory, Command::sweep}) {
+    const std::string help = attnmf::config::help_text(command);
+    for (const auto& [key, value] : Config{}.key_values())
+      EXPECT_NE(help.find(key), std::string::npos) << key;
+    for (const std::string fragment : {"[model]", "[weights]", "[sweep]", "--config FILE", "--section.key=VALUE",
+                                       "default: 1.27", "default: 220", "default: 1200000", "default: segments",
+                                       "start:stop:count", "(required)", "segments, weights, gaussian, uniform"})
+      EXPECT_NE(help.find(fragment), std::string::npos) << fragment;
+  }
+  EXPECT_NE(attnmf::config::help_text(Command::sweep), attnmf::config::help_text(Command::trajectory));
+}
+
+}  // namespace
