@@ -1,0 +1,37 @@
+#pragma once
+// The file of `attnmf trajectory` (layout in docs/interface.md and shared INTERFACE.md).
+
+#include <filesystem>
+
+#include "attnmf/config/config.hpp"
+#include "attnmf/dynamics/trajectory.hpp"
+#include "attnmf/io/hdf5.hpp"
+#include "attnmf/io/result_file.hpp"
+
+namespace attnmf::io {
+
+// Writes into `<file>.partial` and renames it to `<file>` only when finished, so that a crash or an
+// interruption never leaves a file that looks complete. Destroyed unfinished, it removes the
+// partial file.
+class TrajectoryWriter {
+ public:
+  TrajectoryWriter(std::filesystem::path file, const config::Config& config, const model::Weights& weights);
+  TrajectoryWriter(const TrajectoryWriter&) = delete;
+  TrajectoryWriter& operator=(const TrajectoryWriter&) = delete;
+  ~TrajectoryWriter();
+
+  void write_rows(long long first_row, const dynamics::RecordedRows& rows);
+  // Writes the final window and provenance, closes and renames into place.
+  void finish(const model::Window& final_window, const Provenance& provenance);
+
+  h5::Handle& file() { return file_; }
+  const std::filesystem::path& partial_path() const { return partial_; }
+
+ private:
+  std::filesystem::path final_, partial_;
+  h5::File file_;
+  h5::Handle datasets_[6];
+  bool finished_ = false;
+};
+
+}  // namespace attnmf::io

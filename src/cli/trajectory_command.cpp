@@ -1,0 +1,137 @@
+// attnmf trajectory: one parameter point, its time series written to HDF5.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <optional>
+
+#include "attnmf/config/config.hpp"
+#include "attnmf/dynamics/trajectory.hpp"
+#include "attnmf/io/trajectory_file.hpp"
+#include "attnmf/model/integrator.hpp"
+#include "attnmf/model/weights.hpp"
+#include "commands.hpp"
+
+namespace attnmf::cli {
+namespace {
+
+constexpr const char* usage = R"(usage: attnmf trajectory --config FILE [--section.key VALUE ...] [-v | -q]
+
+Integrates the mean-field map at one parameter point (model.beta, model.gamma, model.epsilon),
+discards run.transient steps and writes the remaining run.steps - run.transient steps of every
+mean field to output.file (HDF5): /trajectory/{att,mo,mo_se,mv,mq,mk}, the model's tables under
+/model, the configuration as root attributes. The file appears only when complete (it is written
+as FILE.partial and renamed); an existing file is replaced.
+
+  -v, --verbose   log the whole resolved configuration
+  -q, --quiet     log warnings and errors only
+  -h, --help      this text
+
+Exit codes: 0 done, 1 failed, 2 bad configuration (nothing written), 3 interrupted (nothing written).
+)";
+
+bool has_flag(int argc, const char* const argv[], const char* long_name, const char* short_name) {
+  for (int i = 0; i < argc; ++i)
+    if (std::strcmp(argv[i], long_name) == 0 || std::strcmp(argv[i], short_name) == 0) return true;
+  return false;
+}
+
+int report_configuration_problems(const std::vector<std::string>& problems) {
+  for (const auto& problem : problems) std::cerr << "attnmf trajectory: " << problem << '\n';
+  std::cerr << "attnmf trajectory: nothing was run; see 'attnmf trajectory --help'\n";
+  return exit_usage;
+}
+
+}  // namespace
+
+int trajectory_command(int argc, const char* const argv[], const std::string& command_line) {
+  if (has_flag(argc, argv, "--help", "-h")) {
+    std::cout << usage << '\n' << config::help_text(config::Command::trajectory);
+    return exit_success;
+  }
+  config::ParseResult parsed;
+  try {
+    parsed = config::parse(config::Command::trajectory, argc, argv, {"verbose,v", "quiet,q"});
+  } catch (const config::ConfigError& e) {
+    return report_configuration_problems(e.problems());
+  }
+  const config::Config& cfg = parsed.config;
+  if (parsed.flags.count("quiet")) spdlog::set_level(spdlog::level::warn);
+  if (parsed.flags.count("verbose")) spdlog::set_level(spdlog::level::debug);
+
+  // Everything that can fail because of the configuration is checked before any file is touched.
+  model::Weights weights;
+  std::optional<model::MeanFieldMap> map;
+  std::optional<model::Integrator> integrator;
+  try {
+    weights = model::draw_weights(cfg.model);
+    map.emplace(cfg.model, weights);
+    if (cfg.init.mode == config::InitConfig::Mode::checkpoint) {
+      try {
+        integrator.emplace(*map, model::read_window_file(cfg.init.checkpoint, *map));
+      } catch (const std::exception& e) {
+        return report_configuration_problems({"init.checkpoint = '" + cfg.init.checkpoint.string() + "': " + e.what()});
+      }
+    } else {
+      // MODEL.md §3: row init.token of W^o with its positional bits set to −1.
+      const int columns = weights.columns();
+      std::vector<int> token(weights.matrix[model::o].begin() + cfg.init.token * columns,
+                             weights.matrix[model::o].begin() + (cfg.init.token + 1) * columns);
+      for (int i = 0; i < weights.positional_bits; ++i) token[weights.semantic_bits + i] = -1;
+      integrator.emplace(model::Integrator::from_token(*map, token));
+    }
+  } catch (const std::invalid_argument& e) {
+    return report_configuration_problems({e.what()});
+  }
+  const auto directory = std::filesystem::absolute(cfg.output.file).parent_path();
+  if (!std::filesystem::is_directory(directory))
+    return report_configuration_problems(
+        {"output.file = '" + cfg.output.file.string() + "': directory '" + directory.string() + "' does not exist"});
+
+  spdlog::info("attnmf trajectory: M={} L={} P={} beta={} gamma={} (gamma_eff={:.17g}) epsilon={} seed={} correlations={}",
+               cfg.model.features, cfg.model.context, cfg.model.positional_bits, cfg.model.beta, cfg.model.gamma,
+               map->gamma_eff(), cfg.model.epsilon, cfg.model.weights.seed, model::to_string(cfg.model.weights.correlations));
+  spdlog::info("start from {}; {} steps, the first {} discarded", 
+               cfg.init.mode == config::InitConfig::Mode::checkpoint ? "window " + cfg.init.checkpoint.string()
+                                                                      : "token " + std::to_string(cfg.init.token),
+               cfg.run.steps, cfg.run.transient);
+  for (const auto& [key, value] : cfg.key_values()) spdlog::debug("  {} = {}", key, value);
+
+  install_stop_handlers();
+  const auto started = std::chrono::steady_clock::now();
+  io::Provenance provenance{command_line, io::utc_now_iso8601(), 0.0, {}};
+  try {
+    io::TrajectoryWriter writer(cfg.output.file, cfg, weights);
+    auto last_report = started;
+    const auto progress = [&](long long done) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_report >= std::chrono::seconds(2) || done == cfg.run.steps) {
+        last_report = now;
+        const double elapsed = std::chrono::duration<double>(now - started).count();
+        const double rate = done / std::max(elapsed, 1e-9);
+        spdlog::info("step {}/{} ({:.1f}%), {}, ETA {}", done, cfg.run.steps, 100.0 * done / cfg.run.steps,
+                     format_rate(rate, "steps"), format_duration((cfg.run.steps - done) / rate));
+      }
+      return !stop_requested();
+    };
+    const bool completed = dynamics::run_trajectory(
+        *integrator, {cfg.run.steps, cfg.run.transient, 1 << 16},
+        [&](long long first_row, const dynamics::RecordedRows& rows) { writer.write_rows(first_row, rows); }, progress);
+    if (!completed) {
+      spdlog::warn("stopped by signal {} after {} steps; no file written", stop_signal(), integrator->steps_done());
+      return exit_interrupted;
+    }
+    provenance.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    provenance.figures = {{"steps_per_second", cfg.run.steps / provenance.wall_seconds}};
+    writer.finish(integrator->window(), provenance);
+  } catch (const std::exception& e) {
+    spdlog::error("attnmf trajectory failed: {}", e.what());
+    return exit_failure;
+  }
+  spdlog::info("done in {:.2f} s ({}); wrote {}", provenance.wall_seconds,
+               format_rate(static_cast<double>(cfg.run.steps) / provenance.wall_seconds, "steps"), std::filesystem::absolute(cfg.output.file).string());
+  return exit_success;
+}
+
+}  // namespace attnmf::cli

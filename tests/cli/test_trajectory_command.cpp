@@ -1,0 +1,143 @@
+// attnmf trajectory as a user runs it: the executable, a config file, command-line overrides.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "../model/reference_fixtures.hpp"
+#include "attnmf/io/hdf5.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace h5 = attnmf::io::h5;
+
+struct Result {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+class TrajectoryCommand : public ::testing::Test {
+ protected:
+  fs::path dir;
+  void SetUp() override {
+    dir = fs::temp_directory_path() /
+          ("attnmf-cli-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream(dir / "run.ini") << "[model]\nbeta = 1.27\n[init]\nmode = checkpoint\ncheckpoint = "
+                                   << attnmf::testing::reference_path("checkpoint_window.txt")
+                                   << "\n[run]\nsteps = 3000\ntransient = 1000\n[output]\nfile = " << (dir / "out.h5").string()
+                                   << "\n";
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  Result run(const std::string& arguments) const {
+    const fs::path log = dir / "log.txt";
+    const std::string command = std::string(ATTNMF_BINARY) + " " + arguments + " > " + log.string() + " 2>&1";
+    const int status = std::system(command.c_str());
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
+  }
+  std::string config() const { return "trajectory --config " + (dir / "run.ini").string(); }
+  // Nothing but the config, the log and (maybe) the checkpoint in the directory: no output file.
+  bool wrote_nothing() const {
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.path().extension() == ".h5" || entry.path().extension() == ".partial") return false;
+    return true;
+  }
+};
+
+TEST_F(TrajectoryCommand, WritesTheReferenceTrajectory) {
+  const Result r = run(config() + " --run.steps 200 --run.transient 0");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("gamma_eff=127.01705922171769"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("steps/s"), std::string::npos) << r.output;
+  const auto expected = attnmf::testing::read_reference_trajectory("traj_checkpoint_beta1.27.txt");
+  h5::File file = h5::File::open(dir / "out.h5", h5::Access::read_only);
+  const char* names[6] = {"att", "mo", "mo_se", "mv", "mq", "mk"};
+  for (int q = 0; q < 6; ++q) {
+    const auto values = h5::read_all<double>(h5::open_dataset(file, std::string("trajectory/") + names[q]));
+    ASSERT_EQ(values.size(), 200U * 3);
+    for (int t = 0; t < 60; ++t)
+      for (int a = 0; a < 3; ++a) EXPECT_NEAR(values[t * 3 + a], expected[t][1 + 3 * q + a], 1e-9) << names[q] << " row " << t;
+  }
+  EXPECT_EQ(h5::read_attribute<std::string>(file, "model.beta"), "1.27");
+  EXPECT_EQ(h5::read_attribute<std::string>(file, "kind"), "trajectory");
+  EXPECT_TRUE(h5::has_attribute(file, "software_version"));
+  EXPECT_TRUE(h5::has_attribute(file, "format_version"));
+  const auto table = h5::read_all<double>(h5::open_dataset(file, "model/tables/o"));
+  ASSERT_EQ(table.size(), 12U);
+  EXPECT_NEAR(table[0], 1.3333333333333333 / 4, 1e-15);
+}
+
+TEST_F(TrajectoryCommand, RecordsOnlyAfterTheTransient) {
+  ASSERT_EQ(run(config()).exit_code, 0);
+  h5::File file = h5::File::open(dir / "out.h5", h5::Access::read_only);
+  EXPECT_EQ(h5::dims(h5::open_dataset(file, "trajectory/mo_se")), (std::vector<hsize_t>{2000, 3}));
+  EXPECT_EQ(h5::dims(h5::open_dataset(file, "trajectory/final_window/attention")), (std::vector<hsize_t>{4, 3}));
+}
+
+TEST_F(TrajectoryCommand, StartsFromAToken) {
+  const Result r = run(config() + " --init.mode token --run.steps 200 --run.transient 0 --model.beta 0.5");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto expected = attnmf::testing::read_reference_trajectory("traj_token_beta0.5.txt");
+  h5::File file = h5::File::open(dir / "out.h5", h5::Access::read_only);
+  const auto att = h5::read_all<double>(h5::open_dataset(file, "trajectory/att"));
+  for (int t = 0; t < 200; ++t)
+    for (int a = 0; a < 3; ++a) EXPECT_NEAR(att[t * 3 + a], expected[t][1 + a], 1e-9);
+}
+
+// One test per class of configuration error: exit code 2, the key named, no file written.
+struct BadInput {
+  const char* name;
+  const char* arguments;
+  const char* key;
+};
+
+class ConfigurationErrors : public TrajectoryCommand, public ::testing::WithParamInterface<BadInput> {};
+
+TEST_P(ConfigurationErrors, StopBeforeAnyWork) {
+  const BadInput bad = GetParam();
+  const Result r = run(config() + " " + bad.arguments);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(bad.key), std::string::npos) << r.output;
+  EXPECT_TRUE(wrote_nothing());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EachClass, ConfigurationErrors,
+    ::testing::Values(BadInput{"UnknownKey", "--model.betta 1", "model.betta"},
+                      BadInput{"WrongType", "--model.beta abc", "model.beta"},
+                      BadInput{"OutOfRange", "--model.epsilon 1.5", "model.epsilon"},
+                      BadInput{"TransientNotBelowSteps", "--run.transient 3000", "run.transient"},
+                      BadInput{"ContextBeyondPositions", "--model.context 5", "model.context"},
+                      BadInput{"TooManyFeaturesForMode", "--weights.correlations uniform --model.features 4", "model.features"},
+                      BadInput{"MissingCheckpoint", "--init.checkpoint /nonexistent/window.txt", "init.checkpoint"},
+                      BadInput{"MalformedCheckpoint", "--init.checkpoint " ATTNMF_SOURCE_DIR "/README.md", "init.checkpoint"},
+                      BadInput{"CheckpointOfOtherShape", "--model.features 2", "init.checkpoint"},
+                      BadInput{"MissingOutputDirectory", "--output.file /nonexistent/dir/out.h5", "output.file"}),
+    [](const ::testing::TestParamInfo<BadInput>& param_info) { return std::string(param_info.param.name); });
+
+TEST_F(TrajectoryCommand, HelpListsEveryKey) {
+  const Result r = run("trajectory --help");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* key : {"model.beta", "model.gamma", "weights.correlations", "init.checkpoint", "run.transient", "output.file"})
+    EXPECT_NE(r.output.find(key), std::string::npos) << key;
+}
+
+TEST_F(TrajectoryCommand, UnknownCommandIsAUsageError) {
+  const Result r = run("trajectroy");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown command"), std::string::npos);
+}
+
+}  // namespace
