@@ -38,6 +38,8 @@ class Integrator {
   long long steps_done() const { return steps_done_; }
   // The newest attention A_{t−1}.
   std::span<const double> attention() const { return {attention_.data() + head_ * features_, static_cast<std::size_t>(features_)}; }
+  // The position of the newest slot, the one the next step pairs with A_{t−1}.
+  int newest_position() const { return position_[head_]; }
   Window window() const;
   const MeanFieldMap& map() const { return *map_; }
 
