@@ -129,9 +129,26 @@ const std::vector<KeySpec>& keys() {
       {"analysis.lyapunov", "How many of the largest Lyapunov exponents to compute; 0 computes none.",
        "an integer from 0 to model.features * model.context (the dimension of the attention window)",
        "3, or M*L when that is smaller"},
+      {"analysis.section_feature",
+       "The Poincare section is m^o_se[section_feature] = 0 (the paper's section: feature 1 near 0).",
+       "an integer from 0 to model.features - 1", "1, or 0 when model.features = 1"},
+      {"analysis.section_tolerance", "Steps with |m^o_se[section_feature]| below this belong to the paper's section.",
+       "a real number > 0", ""},
+      {"analysis.section_max", "Section points and interpolated crossings kept per point (all are counted).",
+       "an integer from 0 to 1000000", ""},
+      {"analysis.period_max", "Longest period looked for by exact recurrence of the window state.",
+       "an integer from 1 to 1000000", ""},
+      {"analysis.period_tolerance", "Max-norm distance under which two window states count as the same.",
+       "a real number > 0", ""},
+      {"analysis.count_resolution",
+       "Resolution of the paper's counting classifier: distinct values of m^o_se at this resolution.",
+       "a real number > 0", ""},
       {"output.file", "The HDF5 file written. A relative path is relative to the current directory.", "a path",
        "(required)"},
       {"parallel.threads_per_rank", "Compute threads per MPI rank.", "an integer from 1 to 256", ""},
+      {"parallel.block_points",
+       "Points in one work unit: the master rank hands out blocks of this many consecutive grid points.",
+       "an integer from 1 to 4096", ""},
   };
   return table;
 }
@@ -222,6 +239,7 @@ const RealRange epsilon_range{0.0, false, 1.0};
 const RealRange beta_range{0.0, false, std::nullopt};
 const RealRange gamma_range{0.0, false, std::nullopt};
 const RealRange gaussian_scale_range{0.0, true, std::nullopt};
+const RealRange positive_range{0.0, true, std::nullopt};
 
 // ---------------------------------------------------------------------------------------------
 // Grids.
@@ -382,6 +400,13 @@ class Resolver {
     grid("sweep.epsilon", c.sweep.epsilon, c.model.epsilon, epsilon_range);
     integer("analysis.samples", c.analysis.samples, {0, long_long_max});
     integer("analysis.lyapunov", c.analysis.lyapunov, {0, int_max});
+    integer("analysis.section_feature", c.analysis.section_feature, {0, int_max});
+    real("analysis.section_tolerance", c.analysis.section_tolerance, positive_range);
+    integer("analysis.section_max", c.analysis.section_max, {0, 1'000'000});
+    integer("analysis.period_max", c.analysis.period_max, {1, 1'000'000});
+    real("analysis.period_tolerance", c.analysis.period_tolerance, positive_range);
+    real("analysis.count_resolution", c.analysis.count_resolution, positive_range);
+    integer("parallel.block_points", c.parallel.block_points, {1, 4096});
     if (const Setting* s = given("output.file")) c.output.file = s->text;
     integer("parallel.threads_per_rank", c.parallel.threads_per_rank, {1, 256});
 
@@ -509,6 +534,14 @@ class Resolver {
         problems.push_back("analysis.lyapunov = " + std::to_string(c.analysis.lyapunov) +
                            ": must be at most model.features * model.context = " + std::to_string(dimension) +
                            ", the dimension of the attention window");
+    }
+
+    if (features_ok && usable("analysis.section_feature")) {
+      if (!given("analysis.section_feature"))
+        c.analysis.section_feature = std::min(c.analysis.section_feature, m.features - 1);
+      else if (c.analysis.section_feature >= m.features)
+        problems.push_back("analysis.section_feature = " + std::to_string(c.analysis.section_feature) +
+                           ": must be at most model.features - 1 = " + std::to_string(m.features - 1));
     }
 
     if (usable("init.mode") && c.init.mode == InitConfig::Mode::checkpoint) check_checkpoint(c.init.checkpoint);
@@ -660,12 +693,21 @@ std::vector<std::pair<std::string, std::string>> Config::key_values() const {
       {"sweep.epsilon", grid_text(sweep.epsilon)},
       {"analysis.samples", integer(analysis.samples)},
       {"analysis.lyapunov", integer(analysis.lyapunov)},
+      {"analysis.section_feature", integer(analysis.section_feature)},
+      {"analysis.section_tolerance", format_real(analysis.section_tolerance)},
+      {"analysis.section_max", integer(analysis.section_max)},
+      {"analysis.period_max", integer(analysis.period_max)},
+      {"analysis.period_tolerance", format_real(analysis.period_tolerance)},
+      {"analysis.count_resolution", format_real(analysis.count_resolution)},
       {"output.file", output.file.string()},
       {"parallel.threads_per_rank", integer(parallel.threads_per_rank)},
+      {"parallel.block_points", integer(parallel.block_points)},
   };
 }
 
-bool affects_results(std::string_view key) { return key != "output.file" && key != "parallel.threads_per_rank"; }
+bool affects_results(std::string_view key) {
+  return key != "output.file" && key != "parallel.threads_per_rank" && key != "parallel.block_points";
+}
 
 namespace {
 

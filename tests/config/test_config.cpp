@@ -149,9 +149,10 @@ TEST_F(ConfigTest, KeyValuesListsEveryKeyInAFixedOrder) {
       "init.mode", "init.checkpoint", "init.token",
       "run.steps", "run.transient",
       "sweep.beta", "sweep.gamma", "sweep.epsilon",
-      "analysis.samples", "analysis.lyapunov",
+      "analysis.samples", "analysis.lyapunov", "analysis.section_feature", "analysis.section_tolerance",
+      "analysis.section_max", "analysis.period_max", "analysis.period_tolerance", "analysis.count_resolution",
       "output.file",
-      "parallel.threads_per_rank"};
+      "parallel.threads_per_rank", "parallel.block_points"};
   const auto pairs = Config{}.key_values();
   std::vector<std::string> names;
   for (const auto& [name, value] : pairs) names.push_back(name);
@@ -526,9 +527,27 @@ TEST_F(ConfigTest, KeyValuesRoundTrip) {
   EXPECT_EQ(run_parse(Command::sweep, joined_form).config.key_values(), pairs);
 }
 
-TEST(ConfigResults, OnlyLocationAndThreadsLeaveResultsUnchanged) {
+TEST(ConfigResults, OnlyLocationAndParallelLayoutLeaveResultsUnchanged) {
   for (const auto& [key, value] : Config{}.key_values())
-    EXPECT_EQ(attnmf::config::affects_results(key), key != "output.file" && key != "parallel.threads_per_rank") << key;
+    EXPECT_EQ(attnmf::config::affects_results(key),
+              key != "output.file" && key != "parallel.threads_per_rank" && key != "parallel.block_points")
+        << key;
+}
+
+TEST(ConfigResults, SectionFeatureFollowsTheFeatures) {
+  const auto m1 = [&] {
+    const char* argv[] = {"--model.features", "1", "--output.file", "x.h5", "--init.mode", "token"};
+    return attnmf::config::parse(Command::sweep, 6, argv).config;
+  }();
+  EXPECT_EQ(m1.analysis.section_feature, 0);
+  const char* argv[] = {"--analysis.section_feature", "3", "--output.file", "x.h5", "--init.mode", "token"};
+  try {
+    attnmf::config::parse(Command::sweep, 6, argv);
+    FAIL() << "section_feature = 3 with M = 3 accepted";
+  } catch (const attnmf::config::ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 1U);
+    EXPECT_NE(e.problems()[0].find("analysis.section_feature = 3"), std::string::npos) << e.problems()[0];
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

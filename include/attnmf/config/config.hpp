@@ -45,7 +45,13 @@ struct SweepConfig {
 
 struct AnalysisConfig {
   long long samples = 20'000;
-  int lyapunov = 3;  // parse() lowers an unset value to M·L when the window has fewer dimensions
+  int lyapunov = 3;
+  int section_feature = 1;          // lowered to 0 when M = 1 and the user did not set it
+  double section_tolerance = 1e-3;  // the paper's Poincaré section
+  long long section_max = 4096;
+  int period_max = 4096;
+  double period_tolerance = 1e-9;
+  double count_resolution = 1e-4;  // parse() lowers an unset value to M·L when the window has fewer dimensions
 };
 
 struct OutputConfig {
@@ -54,6 +60,7 @@ struct OutputConfig {
 
 struct ParallelConfig {
   int threads_per_rank = 2;
+  int block_points = 16;
 };
 
 struct Config {
