@@ -1,0 +1,175 @@
+#include "attnmf/analysis/point_analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace attnmf::analysis {
+
+namespace {
+
+std::size_t index(long long row, int features, int column = 0) {
+  return static_cast<std::size_t>(row) * static_cast<std::size_t>(features) + static_cast<std::size_t>(column);
+}
+
+// Validates everything and reports all problems at once, each naming the setting and its value.
+void validate(int features, int context, long long recorded_steps, const AnalysisSettings& s) {
+  std::vector<std::string> problems;
+  auto complain = [&](const char* name, auto value, const std::string& allowed) {
+    std::ostringstream message;
+    message << name << " = " << value << ": " << allowed;
+    problems.push_back(message.str());
+  };
+  auto positive_finite = [&](const char* name, double value) {
+    if (!(value > 0.0) || !std::isfinite(value)) complain(name, value, "must be a finite number > 0");
+  };
+  if (features < 1) complain("features (M)", features, "must be >= 1");
+  if (context < 1) complain("context (L)", context, "must be >= 1");
+  if (recorded_steps < 0) complain("recorded_steps", recorded_steps, "must be >= 0");
+  if (s.samples < 0 || s.samples > std::max(recorded_steps, 0LL))
+    complain("samples", s.samples, "must be in [0, recorded_steps = " + std::to_string(recorded_steps) + "]");
+  if (features >= 1) {
+    const std::string range = "must be in [0, M) = [0, " + std::to_string(features) + ")";
+    if (s.plotted_feature < 0 || s.plotted_feature >= features) complain("plotted_feature", s.plotted_feature, range);
+    if (s.section_feature < 0 || s.section_feature >= features) complain("section_feature", s.section_feature, range);
+  }
+  positive_finite("section_tolerance", s.section_tolerance);
+  positive_finite("period_tolerance", s.period_tolerance);
+  positive_finite("count_resolution", s.count_resolution);
+  if (s.section_max < 0) complain("section_max", s.section_max, "must be >= 0");
+  if (s.period_max < 1) complain("period_max", s.period_max, "must be >= 1");
+  if (problems.empty()) return;
+  std::string message = "PointAnalyzer: invalid analysis settings:";
+  for (const auto& p : problems) message += "\n  " + p;
+  throw std::invalid_argument(message);
+}
+
+}  // namespace
+
+PointAnalyzer::PointAnalyzer(int features, int context, long long recorded_steps, const AnalysisSettings& settings)
+    : features_(features), context_(context), recorded_steps_(recorded_steps), settings_(settings) {
+  validate(features, context, recorded_steps, settings);
+  sample_ring_.resize(index(settings_.samples, features_));
+  // Testing a period p compares 2p + L consecutive steps, so 2·period_max + L are enough; a point
+  // never records more than recorded_steps.
+  history_capacity_ = std::min(2LL * settings_.period_max + context_, std::max(recorded_steps_, 1LL));
+  attention_ring_.resize(index(history_capacity_, features_));
+  position_ring_.resize(static_cast<std::size_t>(history_capacity_));
+  previous_output_semantic_.resize(static_cast<std::size_t>(features_));
+}
+
+void PointAnalyzer::observe(const double* output_semantic, const double* attention, int position) {
+  if (observed_ >= recorded_steps_)
+    throw std::logic_error("PointAnalyzer::observe: called more often than recorded_steps = " +
+                           std::to_string(recorded_steps_));
+  const auto m = static_cast<std::size_t>(features_);
+  if (settings_.samples > 0)
+    std::copy(output_semantic, output_semantic + m, sample_ring_.begin() + index(observed_ % settings_.samples, features_));
+  const long long slot = observed_ % history_capacity_;
+  std::copy(attention, attention + m, attention_ring_.begin() + index(slot, features_));
+  position_ring_[static_cast<std::size_t>(slot)] = position;
+  observe_section(output_semantic);
+  std::copy(output_semantic, output_semantic + m, previous_output_semantic_.begin());
+  ++observed_;
+}
+
+// MODEL.md §5, the paper's Poincaré section (the steps close to the plane), and the crossings of
+// the plane between consecutive steps, which a section of a discrete map would otherwise only catch
+// by chance.
+void PointAnalyzer::observe_section(const double* output_semantic) {
+  const int f = settings_.section_feature;
+  const double now = output_semantic[f];
+  if (std::abs(now) < settings_.section_tolerance) {
+    if (section_total_ < settings_.section_max) section_.insert(section_.end(), output_semantic, output_semantic + features_);
+    ++section_total_;
+  }
+  if (observed_ == 0) return;
+  const double before = previous_output_semantic_[static_cast<std::size_t>(f)];
+  // A step landing exactly on the plane is a crossing; the step leaving it is not counted again.
+  const bool crossed = before * now < 0.0 || (now == 0.0 && before != 0.0);
+  if (!crossed) return;
+  if (crossings_total_ < settings_.section_max) {
+    const double fraction = before / (before - now);
+    for (int a = 0; a < features_; ++a) {
+      const double x0 = previous_output_semantic_[static_cast<std::size_t>(a)];
+      crossings_.push_back(a == f ? 0.0 : x0 + fraction * (output_semantic[a] - x0));
+    }
+    crossing_direction_.push_back(now > before ? std::int8_t{1} : std::int8_t{-1});
+  }
+  ++crossings_total_;
+}
+
+int PointAnalyzer::count_distinct_values() const {
+  const long long rows = std::min(observed_, settings_.samples);
+  std::vector<double> bins;
+  bins.reserve(static_cast<std::size_t>(rows));
+  for (long long r = 0; r < rows; ++r)
+    bins.push_back(std::floor(sample_ring_[index(r, features_, settings_.plotted_feature)] / settings_.count_resolution));
+  // The bins are integers held as doubles, so that a value that overflows an integer (or is not a
+  // number) is still counted once rather than being undefined behaviour; NaNs sort last.
+  auto less = [](double a, double b) { return std::isnan(b) ? !std::isnan(a) : a < b; };
+  auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+  std::sort(bins.begin(), bins.end(), less);
+  return static_cast<int>(std::unique(bins.begin(), bins.end(), same) - bins.begin());
+}
+
+std::pair<int, int> PointAnalyzer::find_period() const {
+  const long long available = std::min(observed_, history_capacity_);
+  const long long newest = observed_ - 1;
+  auto slot = [&](long long steps_back) {
+    return static_cast<std::size_t>(((newest - steps_back) % history_capacity_ + history_capacity_) % history_capacity_);
+  };
+  // Both checks stop at the first mismatch. The attention is checked first: off a periodic orbit
+  // it fails at once, whereas the positions pass for every multiple of the positional cycle.
+  auto attention_recurs = [&](int p) {
+    for (long long i = 0; i < p + context_; ++i) {
+      const double* now = attention_ring_.data() + slot(i) * static_cast<std::size_t>(features_);
+      const double* before = attention_ring_.data() + slot(i + p) * static_cast<std::size_t>(features_);
+      for (int a = 0; a < features_; ++a)
+        if (!(std::abs(now[a] - before[a]) <= settings_.period_tolerance)) return false;  // a NaN fails too
+    }
+    return true;
+  };
+  auto positions_recur = [&](int p) {
+    for (long long i = 0; i < p + context_; ++i)
+      if (position_ring_[slot(i)] != position_ring_[slot(i + p)]) return false;
+    return true;
+  };
+  const int longest = static_cast<int>(std::min<long long>(settings_.period_max, (available - context_) / 2));
+  int positional_recurrence = 0;
+  for (int p = 1; p <= longest && positional_recurrence == 0; ++p)
+    if (positions_recur(p)) positional_recurrence = p;
+  for (int p = 1; p <= longest; ++p)
+    if (attention_recurs(p) && positions_recur(p)) return {p, positional_recurrence};
+  return {0, positional_recurrence};
+}
+
+PointAnalysis PointAnalyzer::finish() const {
+  PointAnalysis result;
+  result.features = features_;
+
+  const long long rows = std::min(observed_, settings_.samples);
+  result.samples.resize(index(rows, features_));
+  // The oldest kept row sits where the next one would be written once the ring is full.
+  const long long oldest = rows > 0 && observed_ > settings_.samples ? observed_ % settings_.samples : 0;
+  for (long long r = 0; r < rows; ++r) {
+    const auto from = sample_ring_.begin() + index((oldest + r) % settings_.samples, features_);
+    std::copy(from, from + features_, result.samples.begin() + index(r, features_));
+  }
+
+  result.section = section_;
+  result.section_total = section_total_;
+  result.crossings = crossings_;
+  result.crossing_direction = crossing_direction_;
+  result.crossings_total = crossings_total_;
+  result.distinct_values = count_distinct_values();
+
+  const auto [period, positional_recurrence] = find_period();
+  result.period = period;
+  if (period > 0) result.regime = period == positional_recurrence ? 0 : 1;
+  return result;
+}
+
+}  // namespace attnmf::analysis
