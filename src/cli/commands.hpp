@@ -12,14 +12,12 @@ inline constexpr int exit_usage = 2;        // bad command line or configuration
 inline constexpr int exit_interrupted = 3;  // stopped by SIGINT/SIGTERM/SIGUSR1
 
 int trajectory_command(int argc, const char* const argv[], const std::string& command_line);
+int sweep_command(int argc, char** argv, const std::string& command_line);
+int info_command(int argc, const char* const argv[]);
 
 // Stop requests: set from signal handlers, polled by long-running work.
 void install_stop_handlers();
 bool stop_requested();
 int stop_signal();
-
-// "1.20 M steps/s", "0:01:05": the progress lines users read.
-std::string format_rate(double per_second, const char* unit);
-std::string format_duration(double seconds);
 
 }  // namespace attnmf::cli

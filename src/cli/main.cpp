@@ -17,6 +17,8 @@ usage: attnmf COMMAND [options]
 
 commands:
   trajectory   integrate one parameter point; write its time series to HDF5
+  sweep        a grid of points, MPI-parallel (mpirun -np N attnmf sweep ...), one HDF5 file
+  info FILE    what a result file holds: configuration, progress, regime counts, timings
 
 Options of every command come from an INI file (--config FILE) and from the command line as
 --section.key VALUE (the command line wins). 'attnmf COMMAND --help' lists them with their
@@ -53,6 +55,8 @@ int main(int argc, char** argv) {
     return attnmf::cli::exit_success;
   }
   if (command == "trajectory") return attnmf::cli::trajectory_command(argc - 2, argv + 2, joined(argc, argv));
+  if (command == "sweep") return attnmf::cli::sweep_command(argc - 2, argv + 2, joined(argc, argv));
+  if (command == "info") return attnmf::cli::info_command(argc - 2, argv + 2);
   std::cerr << "attnmf: unknown command '" << command << "'; see 'attnmf --help'\n";
   return attnmf::cli::exit_usage;
 }

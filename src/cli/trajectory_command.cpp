@@ -8,6 +8,7 @@
 
 #include "attnmf/config/config.hpp"
 #include "attnmf/dynamics/trajectory.hpp"
+#include "attnmf/io/progress.hpp"
 #include "attnmf/io/trajectory_file.hpp"
 #include "attnmf/model/integrator.hpp"
 #include "attnmf/model/weights.hpp"
@@ -111,7 +112,7 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
         const double elapsed = std::chrono::duration<double>(now - started).count();
         const double rate = done / std::max(elapsed, 1e-9);
         spdlog::info("step {}/{} ({:.1f}%), {}, ETA {}", done, cfg.run.steps, 100.0 * done / cfg.run.steps,
-                     format_rate(rate, "steps"), format_duration((cfg.run.steps - done) / rate));
+                     io::format_rate(rate, "steps"), io::format_duration((cfg.run.steps - done) / rate));
       }
       return !stop_requested();
     };
@@ -130,7 +131,7 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
     return exit_failure;
   }
   spdlog::info("done in {:.2f} s ({}); wrote {}", provenance.wall_seconds,
-               format_rate(static_cast<double>(cfg.run.steps) / provenance.wall_seconds, "steps"), std::filesystem::absolute(cfg.output.file).string());
+               io::format_rate(static_cast<double>(cfg.run.steps) / provenance.wall_seconds, "steps"), std::filesystem::absolute(cfg.output.file).string());
   return exit_success;
 }
 

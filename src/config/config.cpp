@@ -211,7 +211,8 @@ std::optional<double> read_real(std::string_view text, std::string& why) {
 
 std::string format_real(double value) {
   char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general, 17);
+  // The shortest text that reads back as the same double: exact, and what a person would write.
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, result.ptr);
 }
 

@@ -517,7 +517,7 @@ TEST_F(ConfigTest, KeyValuesRoundTrip) {
   EXPECT_EQ(again.sweep.gamma.values, varied.sweep.gamma.values);
   EXPECT_EQ(again.model.beta, 0.1);
   const std::map<std::string, std::string> values(pairs.begin(), pairs.end());
-  EXPECT_EQ(values.at("sweep.beta"), "0.10000000000000001:2.8999999999999999:7");
+  EXPECT_EQ(values.at("sweep.beta"), "0.1:2.9:7");
   EXPECT_EQ(values.at("sweep.gamma"), "100,100,300.5");
   EXPECT_EQ(values.at("init.checkpoint"), "");
 

@@ -48,10 +48,10 @@ struct AnalysisConfig {
   int lyapunov = 3;
   int section_feature = 1;          // lowered to 0 when M = 1 and the user did not set it
   double section_tolerance = 1e-3;  // the paper's Poincaré section
-  long long section_max = 4096;
+  long long section_max = 1000;
   int period_max = 4096;
   double period_tolerance = 1e-9;
-  double count_resolution = 1e-4;  // parse() lowers an unset value to M·L when the window has fewer dimensions
+  double count_resolution = 2.0 / 5001.0;  // see analysis/point_analysis.hpp  // parse() lowers an unset value to M·L when the window has fewer dimensions
 };
 
 struct OutputConfig {

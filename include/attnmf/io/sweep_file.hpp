@@ -1,0 +1,45 @@
+#pragma once
+// The one HDF5 file of a sweep, shared by every rank (layout: INTERFACE.md and docs in README).
+// All ranks create it, its groups and datasets together (collective); each rank then writes the
+// rows of the points it computed, independently, as soon as they are done.
+
+#include <mpi.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "attnmf/config/config.hpp"
+#include "attnmf/io/hdf5.hpp"
+#include "attnmf/model/weights.hpp"
+#include "attnmf/sweep/grid.hpp"
+#include "attnmf/sweep/point.hpp"
+
+namespace attnmf::io {
+
+class SweepFile {
+ public:
+  // Collective. Fails (h5::Error) if the file exists: a sweep never overwrites a file.
+  static SweepFile create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
+                          const model::Weights& weights, const sweep::SweepGrid& grid);
+
+  // Independent: the rows of one point. The status is written last.
+  void write_point(const sweep::PointResult& result);
+  // Collective.
+  void close();
+
+  const std::filesystem::path& path() const { return file_.path(); }
+
+ private:
+  SweepFile(h5::File file, const config::Config& config);
+  h5::File file_;
+  std::map<std::string, h5::Handle> datasets_;
+  int features_, context_;
+  long long samples_, section_max_;
+  int lyapunov_;
+};
+
+// After the collective close: what only rank 0 adds, serially (failure reasons, provenance).
+void write_failures(const std::filesystem::path& path, long long points, const std::map<long long, std::string>& errors);
+
+}  // namespace attnmf::io

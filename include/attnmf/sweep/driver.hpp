@@ -1,0 +1,46 @@
+#pragma once
+// The sweep driver: the one place that owns the communicator, every collective call and the file.
+//
+// Rank 0 is the master: it hands out work units — blocks of consecutive grid points — on demand to
+// every rank, itself included. On every rank the main thread does all communication and all HDF5
+// writes; `parallel.threads_per_rank` compute threads only run PointComputer::compute, which
+// knows nothing of MPI, threads or files.
+
+#include <mpi.h>
+
+#include <array>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "attnmf/config/config.hpp"
+
+namespace attnmf::sweep {
+
+struct SweepSummary {
+  long long points = 0;
+  long long done = 0;
+  long long failed = 0;
+  std::array<long long, 6> regimes{};  // counts of regime −1 … 4 among done points
+  double wall_seconds = 0.0;
+  double point_steps_per_second = 0.0;
+  int ranks = 1;
+  int threads_per_rank = 1;
+};
+
+class PointComputer;
+struct PointResult;
+
+struct DriverOptions {
+  std::string command_line;
+  double progress_interval_seconds = 5.0;
+  // Replaces PointComputer::compute: a seam for tests that need a point to fail or to be slow.
+  std::function<PointResult(const PointComputer&, long long)> compute;
+};
+
+// Collective over `comm`. Creates output.file (refusing an existing one), computes every point and
+// returns the summary on every rank (complete on rank 0). Throws on errors that are not a single
+// point's: configuration problems are caught before any rank touches the file.
+SweepSummary run_sweep(MPI_Comm comm, const config::Config& config, const DriverOptions& options);
+
+}  // namespace attnmf::sweep

@@ -1,0 +1,55 @@
+#pragma once
+// One grid point of a sweep, computed serially: a plain value in, a plain value out. The result
+// depends on the configuration and the point's index alone, never on which rank or thread ran it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attnmf/analysis/point_analysis.hpp"
+#include "attnmf/config/config.hpp"
+#include "attnmf/model/weights.hpp"
+#include "attnmf/model/window.hpp"
+#include "attnmf/sweep/grid.hpp"
+
+namespace attnmf::sweep {
+
+enum class PointStatus : std::uint8_t { pending = 0, done = 1, failed = 2 };
+
+struct PointResult {
+  long long index = -1;
+  PointStatus status = PointStatus::pending;
+  std::string error;                 // why, when failed
+  analysis::PointAnalysis analysis;  // samples, section, crossings, counting, recurrence
+  std::vector<double> lyapunov;      // the largest exponents, descending (empty when not computed)
+  int regime = -1;                   // INTERFACE.md: −1 undetermined, 0 fixed point, 1 periodic, …
+  int period = 0;
+  model::Window final_window;
+  double seconds = 0.0;  // compute time: provenance, not a result
+};
+
+analysis::AnalysisSettings analysis_settings(const config::Config& config);
+
+class PointComputer {
+ public:
+  // Checks the start (the checkpoint window's shape) once, so that a point can only fail for
+  // numerical reasons; throws std::invalid_argument / std::runtime_error otherwise.
+  PointComputer(const config::Config& config, const model::Weights& weights);
+
+  // Thread-safe: every point builds its own map and integrator. Never throws: a failure is
+  // returned as a failed result with its reason.
+  PointResult compute(long long index) const;
+
+  const SweepGrid& grid() const { return grid_; }
+  long long steps_per_point() const { return config_.run.steps; }
+
+ private:
+  config::Config config_;
+  const model::Weights* weights_;
+  SweepGrid grid_;
+  std::optional<model::Window> start_window_;
+  std::vector<int> start_token_;
+};
+
+}  // namespace attnmf::sweep

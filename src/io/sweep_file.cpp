@@ -1,0 +1,139 @@
+#include "attnmf/io/sweep_file.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "attnmf/io/result_file.hpp"
+
+namespace attnmf::io {
+namespace {
+
+constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
+
+}  // namespace
+
+SweepFile::SweepFile(h5::File file, const config::Config& config)
+    : file_(std::move(file)),
+      features_(config.model.features),
+      context_(config.model.context),
+      samples_(config.analysis.samples),
+      section_max_(config.analysis.section_max),
+      lyapunov_(config.analysis.lyapunov) {}
+
+SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
+                            const model::Weights& weights, const sweep::SweepGrid& grid) {
+  SweepFile f(h5::File::create(path, h5::CreateMode::exclusive, comm), config);
+  // Metadata is written by every rank with the same values: HDF5 requires it to be collective.
+  write_description(f.file_, "sweep", config);
+  write_model(f.file_, weights);
+  const auto axis = [&](const char* name, const std::vector<double>& values) {
+    h5::Handle d = h5::create_dataset<double>(f.file_, std::string("grid/") + name, {values.size()});
+    h5::write_all<double>(d, values);
+  };
+  axis("beta", grid.beta());
+  axis("gamma", grid.gamma());
+  axis("epsilon", grid.epsilon());
+  h5::write_attribute(h5::open_group(f.file_, "grid"), "index",
+                      std::string_view("point p = (i_epsilon * n_gamma + i_gamma) * n_beta + i_beta (beta fastest)"));
+
+  const auto n = static_cast<hsize_t>(grid.size());
+  const auto M = static_cast<hsize_t>(f.features_), L = static_cast<hsize_t>(f.context_);
+  const auto S = static_cast<hsize_t>(f.samples_), K = static_cast<hsize_t>(f.section_max_);
+  auto& d = f.datasets_;
+  d["status"] = h5::create_dataset<std::uint8_t>(f.file_, "points/status", {n});
+  d["regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/regime", {n}, {}, std::int8_t{-1});
+  d["period"] = h5::create_dataset<std::int32_t>(f.file_, "points/period", {n});
+  if (f.lyapunov_ > 0)
+    d["lyapunov"] = h5::create_dataset<double>(f.file_, "points/lyapunov", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number);
+  if (S > 0) d["samples"] = h5::create_dataset<double>(f.file_, "points/samples", {n, S, M}, {}, not_a_number);
+  d["distinct_values"] = h5::create_dataset<std::int32_t>(f.file_, "points/distinct_values", {n});
+  d["section_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/section_total", {n});
+  d["crossings_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/crossings_total", {n});
+  d["section_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/section_count", {n});
+  d["crossings_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/crossings_count", {n});
+  if (K > 0) {
+    d["section"] = h5::create_dataset<double>(f.file_, "points/section", {n, K, M}, {}, not_a_number);
+    d["crossings"] = h5::create_dataset<double>(f.file_, "points/crossings", {n, K, M}, {}, not_a_number);
+    d["crossing_direction"] = h5::create_dataset<std::int8_t>(f.file_, "points/crossing_direction", {n, K});
+  }
+  d["final_attention"] = h5::create_dataset<double>(f.file_, "points/final_window/attention", {n, L, M}, {}, not_a_number);
+  d["final_positions"] = h5::create_dataset<std::int32_t>(f.file_, "points/final_window/positions", {n, L});
+  d["final_history"] = h5::create_dataset<std::int32_t>(f.file_, "points/final_window/history", {n});
+  d["seconds"] = h5::create_dataset<double>(f.file_, "provenance/point_seconds", {n}, {}, not_a_number);
+
+  h5::Handle points = h5::open_group(f.file_, "points");
+  h5::write_attribute(points, "status", std::string_view("0 pending, 1 done, 2 failed (points/error says why)"));
+  h5::write_attribute(points, "regime",
+                      std::string_view("-1 undetermined, 0 fixed point, 1 periodic, 2 quasi-periodic, 3 chaotic, 4 hyperchaotic"));
+  h5::write_attribute(points, "samples",
+                      std::string_view("m^o_se of the last analysis.samples steps of each point, oldest first"));
+  h5::write_attribute(points, "section",
+                      std::string_view("m^o_se at steps where |m^o_se[analysis.section_feature]| < analysis.section_tolerance "
+                                       "(the paper's Poincare section); the first section_count rows are filled, "
+                                       "section_total counts all such steps"));
+  h5::write_attribute(points, "crossings",
+                      std::string_view("m^o_se interpolated linearly to the zeros of m^o_se[analysis.section_feature] "
+                                       "between consecutive steps; crossing_direction +1 upward, -1 downward"));
+  h5::write_attribute(points, "distinct_values",
+                      std::string_view("the paper's counting classifier: distinct values of m^o_se[0] among the samples "
+                                       "at analysis.count_resolution, computed per point"));
+  h5::write_attribute(points, "period", std::string_view("exact recurrence period of the window state, 0 if none"));
+  return f;
+}
+
+void SweepFile::write_point(const sweep::PointResult& r) {
+  const auto row = static_cast<hsize_t>(r.index);
+  auto& d = datasets_;
+  const auto one = [&](const char* name, auto value) {
+    using T = decltype(value);
+    h5::write_rows<T>(d.at(name), row, 1, std::span<const T>(&value, 1));
+  };
+  if (r.status == sweep::PointStatus::done) {
+    const analysis::PointAnalysis& a = r.analysis;
+    const auto M = static_cast<std::size_t>(features_);
+    one("regime", static_cast<std::int8_t>(r.regime));
+    one("period", static_cast<std::int32_t>(r.period));
+    if (lyapunov_ > 0 && !r.lyapunov.empty()) h5::write_rows<double>(d.at("lyapunov"), row, 1, r.lyapunov);
+    if (samples_ > 0) h5::write_rows<double>(d.at("samples"), row, 1, a.samples);
+    one("distinct_values", static_cast<std::int32_t>(a.distinct_values));
+    one("section_total", static_cast<std::int64_t>(a.section_total));
+    one("crossings_total", static_cast<std::int64_t>(a.crossings_total));
+    const auto kept_section = a.section.size() / M, kept_crossings = a.crossings.size() / M;
+    one("section_count", static_cast<std::int32_t>(kept_section));
+    one("crossings_count", static_cast<std::int32_t>(kept_crossings));
+    if (section_max_ > 0) {
+      // Pad to the dataset's fixed width with NaN, as the fill value would.
+      std::vector<double> padded(static_cast<std::size_t>(section_max_) * M, std::numeric_limits<double>::quiet_NaN());
+      std::copy(a.section.begin(), a.section.end(), padded.begin());
+      h5::write_rows<double>(d.at("section"), row, 1, padded);
+      std::fill(padded.begin(), padded.end(), std::numeric_limits<double>::quiet_NaN());
+      std::copy(a.crossings.begin(), a.crossings.end(), padded.begin());
+      h5::write_rows<double>(d.at("crossings"), row, 1, padded);
+      std::vector<std::int8_t> direction(static_cast<std::size_t>(section_max_), 0);
+      std::copy(a.crossing_direction.begin(), a.crossing_direction.end(), direction.begin());
+      h5::write_rows<std::int8_t>(d.at("crossing_direction"), row, 1, direction);
+    }
+    h5::write_rows<double>(d.at("final_attention"), row, 1, r.final_window.attention);
+    const std::vector<std::int32_t> positions(r.final_window.positions.begin(), r.final_window.positions.end());
+    h5::write_rows<std::int32_t>(d.at("final_positions"), row, 1, positions);
+    one("final_history", static_cast<std::int32_t>(r.final_window.history));
+  }
+  one("seconds", r.seconds);
+  one("status", static_cast<std::uint8_t>(r.status));
+}
+
+void SweepFile::close() {
+  datasets_.clear();
+  file_.close();
+}
+
+void write_failures(const std::filesystem::path& path, long long points, const std::map<long long, std::string>& errors) {
+  h5::File file = h5::File::open(path, h5::Access::read_write);
+  if (h5::exists(file, "points/error")) return;
+  std::vector<std::string> text(static_cast<std::size_t>(points));
+  for (const auto& [index, why] : errors) text[static_cast<std::size_t>(index)] = why;
+  h5::write_string_dataset(file, "points/error", text);
+  file.close();
+}
+
+}  // namespace attnmf::io

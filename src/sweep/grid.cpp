@@ -1,0 +1,30 @@
+#include "attnmf/sweep/grid.hpp"
+
+#include <stdexcept>
+
+namespace attnmf::sweep {
+
+SweepGrid::SweepGrid(std::vector<double> beta, std::vector<double> gamma, std::vector<double> epsilon)
+    : beta_(std::move(beta)), gamma_(std::move(gamma)), epsilon_(std::move(epsilon)) {
+  if (beta_.empty() || gamma_.empty() || epsilon_.empty()) throw std::invalid_argument("every grid axis needs a value");
+}
+
+SweepGrid::SweepGrid(const config::SweepConfig& sweep)
+    : SweepGrid(sweep.beta.values, sweep.gamma.values, sweep.epsilon.values) {}
+
+GridPoint SweepGrid::point(long long index) const {
+  if (index < 0 || index >= size()) throw std::out_of_range("grid point index out of range");
+  const auto n_beta = static_cast<long long>(beta_.size());
+  const auto n_gamma = static_cast<long long>(gamma_.size());
+  GridPoint p;
+  p.index = index;
+  p.i_beta = static_cast<int>(index % n_beta);
+  p.i_gamma = static_cast<int>((index / n_beta) % n_gamma);
+  p.i_epsilon = static_cast<int>(index / (n_beta * n_gamma));
+  p.beta = beta_[p.i_beta];
+  p.gamma = gamma_[p.i_gamma];
+  p.epsilon = epsilon_[p.i_epsilon];
+  return p;
+}
+
+}  // namespace attnmf::sweep

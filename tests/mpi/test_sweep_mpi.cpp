@@ -1,0 +1,140 @@
+// The sweep at 1, 2 and 3 ranks: the same /grid and /points, bit for bit, as computing every point
+// serially on one rank with one thread; a failing point recorded without stopping the others.
+#include <gtest/gtest.h>
+#include <mpi.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "attnmf/config/config.hpp"
+#include "attnmf/io/hdf5.hpp"
+#include "attnmf/model/weights.hpp"
+#include "attnmf/sweep/driver.hpp"
+#include "attnmf/sweep/point.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace h5 = attnmf::io::h5;
+using namespace attnmf;
+
+int world_rank() {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return rank;
+}
+
+int world_size() {
+  int size = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return size;
+}
+
+// A path every rank agrees on: rank 0's pid, broadcast.
+fs::path shared_path(const std::string& name) {
+  long long id = ::getpid();
+  MPI_Bcast(&id, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+  return fs::temp_directory_path() / ("attnmf-mpi-" + std::to_string(id) + "-" + name + ".h5");
+}
+
+config::Config small_sweep(const fs::path& output, int threads, int block) {
+  const std::string window = std::string(ATTNMF_REFERENCE_DIR) + "/checkpoint_window.txt";
+  const std::string file = output.string(), t = std::to_string(threads), b = std::to_string(block);
+  const char* argv[] = {"--init.checkpoint", window.c_str(), "--sweep.beta", "1.2:1.3:11", "--sweep.epsilon", "0.02,0.03",
+                        "--run.steps", "30000", "--run.transient", "20000", "--analysis.samples", "300",
+                        "--analysis.section_max", "50", "--output.file", file.c_str(),
+                        "--parallel.threads_per_rank", t.c_str(), "--parallel.block_points", b.c_str()};
+  return config::parse(config::Command::sweep, static_cast<int>(std::size(argv)), argv).config;
+}
+
+template <class T>
+void expect_identical(const h5::Handle& file, const std::string& path, const std::vector<T>& expected, long long row_size,
+                      long long row) {
+  const auto values = h5::read_rows<T>(h5::open_dataset(file, path), static_cast<hsize_t>(row), 1);
+  ASSERT_EQ(static_cast<long long>(values.size()), row_size) << path;
+  ASSERT_EQ(static_cast<long long>(expected.size()), row_size) << path;
+  EXPECT_EQ(0, std::memcmp(values.data(), expected.data(), sizeof(T) * values.size())) << path << " row " << row;
+}
+
+TEST(SweepMpi, PointsAreBitwiseThoseOfASerialRun) {
+  const fs::path path = shared_path("bitwise");
+  // An uneven split: three threads per rank, blocks of four points.
+  const config::Config cfg = small_sweep(path, 3, 4);
+  const sweep::SweepSummary summary = sweep::run_sweep(MPI_COMM_WORLD, cfg, {});
+  if (world_rank() == 0) {
+    EXPECT_EQ(summary.done, 22);
+    EXPECT_EQ(summary.failed, 0);
+    EXPECT_EQ(summary.ranks, world_size());
+    const model::Weights weights = model::draw_weights(cfg.model);
+    const sweep::PointComputer computer(cfg, weights);
+    const h5::File file = h5::File::open(path, h5::Access::read_only);
+    EXPECT_EQ(h5::read_all<double>(h5::open_dataset(file, "grid/beta")), computer.grid().beta());
+    EXPECT_EQ(h5::read_all<double>(h5::open_dataset(file, "grid/epsilon")), computer.grid().epsilon());
+    const auto status = h5::read_all<std::uint8_t>(h5::open_dataset(file, "points/status"));
+    for (long long p = 0; p < computer.grid().size(); ++p) {
+      EXPECT_EQ(status[static_cast<std::size_t>(p)], 1);
+      const sweep::PointResult r = computer.compute(p);
+      const auto& a = r.analysis;
+      expect_identical<double>(file, "points/samples", a.samples, 300 * 3, p);
+      expect_identical<double>(file, "points/final_window/attention", r.final_window.attention, 12, p);
+      expect_identical<std::int8_t>(file, "points/regime", {static_cast<std::int8_t>(r.regime)}, 1, p);
+      expect_identical<std::int32_t>(file, "points/period", {r.period}, 1, p);
+      expect_identical<std::int32_t>(file, "points/distinct_values", {a.distinct_values}, 1, p);
+      expect_identical<std::int64_t>(file, "points/section_total", {a.section_total}, 1, p);
+      expect_identical<std::int64_t>(file, "points/crossings_total", {a.crossings_total}, 1, p);
+      std::vector<double> crossings(50 * 3, std::numeric_limits<double>::quiet_NaN());
+      std::copy(a.crossings.begin(), a.crossings.end(), crossings.begin());
+      expect_identical<double>(file, "points/crossings", crossings, 50 * 3, p);
+    }
+    fs::remove(path);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+TEST(SweepMpi, AFailingPointIsRecordedAndTheOthersCarryOn) {
+  const fs::path path = shared_path("failure");
+  const config::Config cfg = small_sweep(path, 2, 3);
+  sweep::DriverOptions options;
+  options.compute = [](const sweep::PointComputer& computer, long long index) {
+    if (index == 7) {
+      sweep::PointResult failed;
+      failed.index = index;
+      failed.status = sweep::PointStatus::failed;
+      failed.error = "non-finite attention at step 12 (injected by the test)";
+      return failed;
+    }
+    return computer.compute(index);
+  };
+  const sweep::SweepSummary summary = sweep::run_sweep(MPI_COMM_WORLD, cfg, options);
+  if (world_rank() == 0) {
+    EXPECT_EQ(summary.done, 21);
+    EXPECT_EQ(summary.failed, 1);
+    const h5::File file = h5::File::open(path, h5::Access::read_only);
+    const auto status = h5::read_all<std::uint8_t>(h5::open_dataset(file, "points/status"));
+    for (std::size_t p = 0; p < status.size(); ++p) EXPECT_EQ(status[p], p == 7 ? 2 : 1) << p;
+    const auto errors = h5::read_string_dataset(file, "points/error");
+    EXPECT_NE(errors.at(7).find("injected"), std::string::npos);
+    EXPECT_TRUE(errors.at(6).empty());
+    fs::remove(path);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+TEST(SweepMpi, RefusesAnExistingFile) {
+  const fs::path path = shared_path("existing");
+  if (world_rank() == 0) {
+    h5::File f = h5::File::create(path, h5::CreateMode::exclusive);
+    f.close();
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  const auto before = fs::last_write_time(path);
+  EXPECT_THROW(sweep::run_sweep(MPI_COMM_WORLD, small_sweep(path, 1, 4), {}), h5::Error);
+  MPI_Barrier(MPI_COMM_WORLD);
+  EXPECT_EQ(fs::last_write_time(path), before);
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (world_rank() == 0) fs::remove(path);
+}
+
+}  // namespace
