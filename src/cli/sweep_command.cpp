@@ -5,9 +5,13 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "attnmf/config/config.hpp"
+#include "attnmf/io/hdf5.hpp"
+#include "attnmf/io/journal.hpp"
 #include "attnmf/io/mpi.hpp"
+#include "attnmf/io/result_file.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/sweep/driver.hpp"
@@ -32,18 +36,100 @@ depend on the number of ranks or threads. An existing output.file is never overw
   -q, --quiet     log warnings and errors only
   -h, --help      this text
 
+  --resume        continue the sweep stored in output.file (after a crash, a kill, a signal or a
+                  time limit), computing only what is missing; start it if it does not exist.
+                  Refused, changing nothing, when the file belongs to another configuration.
+
+Finished points are journalled in OUTPUT.journal/ (synced before they reach the HDF5 file), so a
+kill at any moment loses nothing finished; the journal is removed once the sweep is complete.
+SIGTERM, SIGINT or SIGUSR1 stop the sweep within seconds: no new work, the points in flight saved
+mid-trajectory, the file left consistent; --resume continues them to the same final numbers.
+
 Exit codes: 0 done (failed points, if any, are recorded in the file), 1 failed,
-2 bad configuration or existing output file (nothing written).
+2 bad configuration, an existing output file without --resume, or a file of another
+configuration (nothing written), 3 interrupted by a signal (continue with --resume).
 )";
+
+std::vector<std::string> differing_keys(const std::vector<std::pair<std::string, std::string>>& stored,
+                                       const config::Config& current) {
+  std::map<std::string, std::string> before(stored.begin(), stored.end());
+  std::vector<std::string> differences;
+  for (const auto& [key, value] : current.key_values()) {
+    if (!config::affects_results(key)) continue;
+    const auto it = before.find(key);
+    if (it == before.end()) differences.push_back(key + " (absent from the file, here " + value + ")");
+    else if (it->second != value) differences.push_back(key + " (file: " + it->second + ", here: " + value + ")");
+  }
+  return differences;
+}
+
+// What this run should do with output.file and its journal; fills `problems` to refuse.
+int plan_sweep(const config::Config& cfg, bool resume, std::vector<std::string>& problems) {
+  namespace fs = std::filesystem;
+  const fs::path& file = cfg.output.file;
+  const fs::path journal = io::journal_directory(file);
+  const std::string name = "output.file = '" + file.string() + "'";
+  const auto directory = fs::absolute(file).parent_path();
+  if (!fs::is_directory(directory)) {
+    problems.push_back(name + ": directory '" + directory.string() + "' does not exist");
+    return 1;
+  }
+  if (!resume) {
+    if (fs::exists(file))
+      problems.push_back(name + ": the file exists; attnmf sweep never overwrites a result file (pass --resume to "
+                                "continue it, or choose another name)");
+    else if (fs::exists(journal))
+      problems.push_back(name + ": the journal of an interrupted sweep, '" + journal.string() +
+                         "', exists; pass --resume to continue it, or remove it");
+    return problems.empty() ? 0 : 1;
+  }
+  const auto refuse_if_other = [&](const std::vector<std::pair<std::string, std::string>>& stored, const std::string& where) {
+    const auto differences = differing_keys(stored, cfg);
+    if (differences.empty()) return false;
+    std::string text = name + ": belongs to another configuration (" + where + "); keys that differ:";
+    for (const auto& d : differences) text += "\n    " + d;
+    problems.push_back(text + "\n  nothing was changed; use another output.file for this configuration");
+    return true;
+  };
+  if (fs::exists(journal)) {
+    try {
+      if (refuse_if_other(io::read_manifest(journal), "its journal's manifest")) return 1;
+      const io::JournalContents contents = io::read_journal_directory(journal);
+      (void)contents;
+    } catch (const std::exception& e) {
+      problems.push_back(name + ": cannot resume: " + e.what());
+      return 1;
+    }
+    return 3;
+  }
+  if (fs::exists(file)) {
+    try {
+      const io::h5::File existing = io::h5::File::open(file, io::h5::Access::read_only);
+      if (refuse_if_other(io::read_configuration(existing), "its attributes")) return 1;
+      if (io::h5::has_attribute(existing, "complete") && io::h5::read_attribute<std::int64_t>(existing, "complete") == 1)
+        return 2;
+    } catch (const std::exception& e) {
+      problems.push_back(name + ": not a readable attnmf sweep file (" + e.what() + ")");
+      return 1;
+    }
+    problems.push_back(name + ": the sweep is incomplete and its journal '" + journal.string() +
+                       "' is missing, so it cannot be resumed safely");
+    return 1;
+  }
+  return 0;  // --resume of a sweep that never started: start it
+}
 
 }  // namespace
 
 int sweep_command(int argc, char** argv, const std::string& command_line) {
-  for (int i = 0; i < argc; ++i)
+  bool resume = false;
+  for (int i = 0; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::cout << usage << '\n' << config::help_text(config::Command::sweep);
       return exit_success;
     }
+    if (std::strcmp(argv[i], "--resume") == 0) resume = true;
+  }
   io::mpi::Environment environment(argc, argv);
   int rank = 0;
   io::mpi::check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
@@ -55,7 +141,7 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
   std::vector<std::string> problems;
   config::Config cfg;
   try {
-    const auto parsed = config::parse(config::Command::sweep, argc, argv, {"verbose,v", "quiet,q"});
+    const auto parsed = config::parse(config::Command::sweep, argc, argv, {"verbose,v", "quiet,q", "resume"});
     cfg = parsed.config;
     if (rank == 0 && parsed.flags.count("quiet")) spdlog::set_level(spdlog::level::warn);
     if (rank == 0 && parsed.flags.count("verbose")) spdlog::set_level(spdlog::level::debug);
@@ -68,19 +154,16 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
                            ? "init.checkpoint = '" + cfg.init.checkpoint.string() + "': " + e.what()
                            : std::string(e.what()));
   }
-  if (problems.empty() && rank == 0) {
-    const auto directory = std::filesystem::absolute(cfg.output.file).parent_path();
-    if (std::filesystem::exists(cfg.output.file))
-      problems.push_back("output.file = '" + cfg.output.file.string() +
-                         "': the file exists; attnmf sweep never overwrites a result file (choose another name or "
-                         "remove it)");
-    else if (!std::filesystem::is_directory(directory))
-      problems.push_back("output.file = '" + cfg.output.file.string() + "': directory '" + directory.string() +
-                         "' does not exist");
-  }
-  int verdict = problems.empty() ? 0 : 1;
+  // Rank 0 decides from the file system what this run does; every rank follows.
+  enum Verdict : int { start = 0, refuse = 1, nothing_to_do = 2, resume_journal = 3 };
+  int verdict = problems.empty() ? start : refuse;
+  if (problems.empty() && rank == 0) verdict = plan_sweep(cfg, resume, problems);
   io::mpi::check(MPI_Bcast(&verdict, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
-  if (verdict != 0) {
+  if (verdict == nothing_to_do) {
+    if (rank == 0) spdlog::info("{}: every point is done already; nothing to do", cfg.output.file.string());
+    return exit_success;
+  }
+  if (verdict == refuse) {
     if (rank == 0) {
       for (const auto& problem : problems) std::cerr << "attnmf sweep: " << problem << '\n';
       std::cerr << "attnmf sweep: nothing was run; see 'attnmf sweep --help'\n";
@@ -93,7 +176,16 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
   try {
     sweep::DriverOptions options;
     options.command_line = command_line;
+    options.resume = verdict == resume_journal;
+    install_stop_handlers();
+    options.stop_requested = [] { return stop_requested(); };
     const sweep::SweepSummary s = sweep::run_sweep(MPI_COMM_WORLD, cfg, options);
+    if (s.interrupted) {
+      if (rank == 0)
+        spdlog::warn("interrupted: {} of {} points done, the points in flight saved; continue with --resume (exit code {})",
+                     s.done + s.failed, s.points, exit_interrupted);
+      return exit_interrupted;
+    }
     if (rank == 0) {
       spdlog::info("done: {} points ({} failed) in {} ({:.2f} s), {} on {} ranks x {} threads",
                    s.done + s.failed, s.failed, io::format_duration(s.wall_seconds), s.wall_seconds,

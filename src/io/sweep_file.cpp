@@ -21,8 +21,9 @@ SweepFile::SweepFile(h5::File file, const config::Config& config)
       lyapunov_(config.analysis.lyapunov) {}
 
 SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
-                            const model::Weights& weights, const sweep::SweepGrid& grid) {
-  SweepFile f(h5::File::create(path, h5::CreateMode::exclusive, comm), config);
+                            const model::Weights& weights, const sweep::SweepGrid& grid, Mode mode) {
+  SweepFile f(h5::File::create(path, mode == Mode::exclusive ? h5::CreateMode::exclusive : h5::CreateMode::truncate, comm),
+              config);
   // Metadata is written by every rank with the same values: HDF5 requires it to be collective.
   write_description(f.file_, "sweep", config);
   write_model(f.file_, weights);

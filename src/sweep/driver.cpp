@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <variant>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -11,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "attnmf/io/journal.hpp"
 #include "attnmf/io/mpi.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/io/result_file.hpp"
@@ -25,7 +29,9 @@ using io::mpi::check;
 namespace h5 = io::h5;
 using Clock = std::chrono::steady_clock;
 
-enum Tag : int { request_tag = 1, assign_tag = 2, finished_tag = 3, failures_tag = 4 };
+enum Tag : int { request_tag = 1, assign_tag = 2, finished_tag = 3, failures_tag = 4, stop_tag = 5 };
+
+using Outcome = std::variant<PointResult, PartialPoint>;
 
 // What a rank reports to the master with each request: counts since its previous report.
 struct Counts {
@@ -77,7 +83,7 @@ class WorkQueues {
     ++in_progress_;
     return p;
   }
-  void push_result(PointResult result) {
+  void push_result(Outcome result) {
     {
       std::lock_guard lock(mutex_);
       results_.push_back(std::move(result));
@@ -86,12 +92,17 @@ class WorkQueues {
     result_ready_.notify_all();
   }
   // For the main thread: finished results, waiting at most `timeout` for one.
-  std::vector<PointResult> take_results(std::chrono::milliseconds timeout) {
+  std::vector<Outcome> take_results(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     result_ready_.wait_for(lock, timeout, [&] { return !results_.empty(); });
-    std::vector<PointResult> taken(std::make_move_iterator(results_.begin()), std::make_move_iterator(results_.end()));
+    std::vector<Outcome> taken(std::make_move_iterator(results_.begin()), std::make_move_iterator(results_.end()));
     results_.clear();
     return taken;
+  }
+  // Drops the points no thread has started: a stopping sweep computes them another time.
+  void drop_pending() {
+    std::lock_guard lock(mutex_);
+    pending_.clear();
   }
   long long queued() {
     std::lock_guard lock(mutex_);
@@ -106,25 +117,36 @@ class WorkQueues {
   std::mutex mutex_;
   std::condition_variable work_ready_, result_ready_;
   std::deque<long long> pending_;
-  std::deque<PointResult> results_;
+  std::deque<Outcome> results_;
   long long in_progress_ = 0;
   bool closed_ = false;
 };
 
-// The master's side: blocks of consecutive points, in grid order.
+// The master's side: blocks of consecutive points still to compute, in grid order. A block never
+// spans a point that is already done, so every block is a run of consecutive indices.
 class Scheduler {
  public:
-  Scheduler(long long points, long long block) : points_(points), block_(block) {}
+  Scheduler(std::vector<bool> done, long long block) : done_(std::move(done)), block_(block) { skip(); }
   std::pair<long long, long long> next() {
     const long long first = next_;
-    const long long count = std::min(block_, points_ - next_);
-    next_ += count;
+    long long count = 0;
+    while (next_ < size() && !done_[static_cast<std::size_t>(next_)] && count < block_) {
+      ++next_;
+      ++count;
+    }
+    skip();
     return {first, count};
   }
-  bool exhausted() const { return next_ >= points_; }
+  bool exhausted() const { return next_ >= size(); }
+  void stop() { next_ = size(); }
 
  private:
-  long long points_, block_, next_ = 0;
+  long long size() const { return static_cast<long long>(done_.size()); }
+  void skip() {
+    while (next_ < size() && done_[static_cast<std::size_t>(next_)]) ++next_;
+  }
+  std::vector<bool> done_;
+  long long block_, next_ = 0;
 };
 
 std::string encode_failures(const std::map<long long, std::string>& failures) {
@@ -159,25 +181,78 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   const long long points = computer.grid().size();
   const int threads = config.parallel.threads_per_rank;
   const long long block = config.parallel.block_points;
+  const std::filesystem::path journal_dir = io::journal_directory(config.output.file);
 
-  io::SweepFile file = io::SweepFile::create(config.output.file, comm.get(), config, weights, computer.grid());
-  if (master)
+  // What earlier runs finished (every rank reads the journal: it is small next to the work) and a
+  // name for this run's files that no earlier run used.
+  io::JournalContents journal;
+  if (options.resume) journal = io::read_journal_directory(journal_dir);
+  long long run_id = master ? static_cast<long long>(std::chrono::system_clock::now().time_since_epoch().count()) : 0;
+  check(MPI_Bcast(&run_id, 1, MPI_LONG_LONG, 0, comm.get()), "MPI_Bcast");
+  if (master) {
+    std::filesystem::create_directories(journal_dir);
+    if (io::read_manifest(journal_dir).empty()) {
+      std::vector<std::pair<std::string, std::string>> keys;
+      for (const auto& kv : config.key_values())
+        if (config::affects_results(kv.first)) keys.push_back(kv);
+      io::write_manifest(journal_dir, keys);
+    }
+    for (const std::string& note : journal.notes) spdlog::warn("{}", note);
+  }
+  check(MPI_Barrier(comm.get()), "MPI_Barrier");
+
+  // The HDF5 file is a view of the journal: a resumed sweep rebuilds it, each rank replaying a share.
+  io::SweepFile file = io::SweepFile::create(config.output.file, comm.get(), config, weights, computer.grid(),
+                                            options.resume ? io::SweepFile::Mode::replace : io::SweepFile::Mode::exclusive);
+  std::vector<bool> done(static_cast<std::size_t>(points), false);
+  Counts everyone;  // the master's view of all ranks
+  std::map<long long, std::string> failures;
+  for (const auto& [index, result] : journal.points) {
+    if (index < 0 || index >= points) continue;
+    done[static_cast<std::size_t>(index)] = true;
+    if (index % comm.size() == comm.rank()) file.write_point(result);
+    if (result.status == PointStatus::failed) failures[index] = result.error;
+    if (master) {
+      if (result.status == PointStatus::done) {
+        ++everyone.done;
+        ++everyone.regimes[static_cast<std::size_t>(result.regime + 1)];
+      } else {
+        ++everyone.failed;
+      }
+    }
+  }
+  const long long already = static_cast<long long>(journal.points.size());
+  if (master) {
+    if (options.resume && (already > 0 || !journal.in_flight.empty()))
+      spdlog::info("resuming: {} of {} points already done, {} to continue mid-trajectory", already, points,
+                   journal.in_flight.size());
     spdlog::info("sweep of {} points ({} beta x {} gamma x {} epsilon), {} steps each, on {} ranks x {} threads; writing {}",
                  points, computer.grid().beta().size(), computer.grid().gamma().size(), computer.grid().epsilon().size(),
                  config.run.steps, comm.size(), threads, config.output.file.string());
+  }
+  io::JournalWriter journal_writer(journal_dir / ("run-" + std::to_string(run_id) + "-rank-" + std::to_string(comm.rank()) + ".journal"));
 
   WorkQueues queues;
+  std::atomic<bool> stop_points{false};
   std::vector<std::jthread> workers;
   for (int t = 0; t < threads; ++t)
     workers.emplace_back([&] {
-      while (const auto index = queues.next_point())
-        queues.push_result(options.compute ? options.compute(computer, *index) : computer.compute(*index));
+      while (const auto index = queues.next_point()) {
+        if (options.compute) {
+          queues.push_result(options.compute(computer, *index));
+          continue;
+        }
+        const auto partial = journal.in_flight.find(*index);
+        queues.push_result(computer.compute(*index, &stop_points, partial == journal.in_flight.end() ? nullptr : &partial->second));
+      }
     });
 
-  Scheduler scheduler(points, block);
-  Counts local_total, unreported, everyone;  // everyone: the master's view of all ranks
-  std::map<long long, std::string> failures;
+  Scheduler scheduler(master ? done : std::vector<bool>{}, block);
+  Counts unreported;
+  long long computed = 0, continued = 0;
+  std::vector<PartialPoint> stopped_points;
   bool exhausted = false;       // no more work will come to this rank
+  bool stopping = false;        // a stop request reached this rank
   bool request_open = false;    // a worker rank's request awaiting its answer
   MPI_Request send_request = MPI_REQUEST_NULL, receive_request = MPI_REQUEST_NULL;
   std::array<long long, 8> request_payload{};
@@ -188,14 +263,48 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   const auto report_progress = [&] {
     const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
     const long long finished = everyone.done + everyone.failed;
-    const double rate = static_cast<double>(finished) / std::max(elapsed, 1e-9);
-    spdlog::info("points {}/{} ({:.1f}%), {}, {}, ETA {}", finished, points, 100.0 * static_cast<double>(finished) / static_cast<double>(points),
-                 io::format_rate(rate, "points"), io::format_rate(rate * static_cast<double>(config.run.steps), "point-steps"),
+    const double rate = static_cast<double>(finished - already) / std::max(elapsed, 1e-9);
+    spdlog::info("points {}/{} ({:.1f}%), {}, {}, ETA {}", finished, points,
+                 100.0 * static_cast<double>(finished) / static_cast<double>(points), io::format_rate(rate, "points"),
+                 io::format_rate(rate * static_cast<double>(config.run.steps), "point-steps"),
                  rate > 0 ? io::format_duration(static_cast<double>(points - finished) / rate) : "?");
+  };
+  // Stopping: no more work is handed out or started; points in flight stop at their next check
+  // and come back as states to save.
+  const auto begin_stopping = [&] {
+    if (stopping) return;
+    stopping = true;
+    stop_points = true;
+    queues.drop_pending();
+    if (master) {
+      scheduler.stop();
+      exhausted = true;
+      spdlog::warn("stop requested: saving the points in flight and closing {}", config.output.file.string());
+      for (int r = 1; r < comm.size(); ++r) check(MPI_Send(nullptr, 0, MPI_BYTE, r, stop_tag, comm.get()), "MPI_Send");
+    } else {
+      exhausted = true;
+    }
   };
 
   // The main loop: keep this rank's queue fed, write what is finished, and (master) serve requests.
   while (true) {
+    // 0. Stop requests: this rank's own (a signal), or the master's word.
+    if (!stopping && options.stop_requested && options.stop_requested()) {
+      if (master) begin_stopping();
+      else {
+        check(MPI_Send(nullptr, 0, MPI_BYTE, 0, stop_tag, comm.get()), "MPI_Send");
+        begin_stopping();
+      }
+    }
+    {
+      int waiting = 0;
+      MPI_Status status;
+      check(MPI_Iprobe(MPI_ANY_SOURCE, stop_tag, comm.get(), &waiting, &status), "MPI_Iprobe");
+      if (waiting) {
+        check(MPI_Recv(nullptr, 0, MPI_BYTE, status.MPI_SOURCE, stop_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
+        begin_stopping();
+      }
+    }
     // 1. Feed the local queue: two points per thread in reserve keeps every thread busy.
     if (!exhausted && queues.queued() < 2 * threads) {
       if (master) {
@@ -216,7 +325,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
       if (arrived) {
         check(MPI_Wait(&send_request, MPI_STATUS_IGNORE), "MPI_Wait");
         request_open = false;
-        if (assignment[1] > 0) queues.push_points(assignment[0], assignment[1]);
+        if (assignment[1] > 0 && !stopping) queues.push_points(assignment[0], assignment[1]);
         else exhausted = true;
       }
     }
@@ -252,9 +361,17 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
         ++finished_ranks;
       }
     }
-    // 3. Write what the compute threads finished.
-    for (PointResult& result : queues.take_results(std::chrono::milliseconds(2))) {
+    // 3. What the compute threads finished goes to the journal (synced) and then to the file.
+    for (Outcome& outcome : queues.take_results(std::chrono::milliseconds(2))) {
+      if (auto* partial = std::get_if<PartialPoint>(&outcome)) {
+        stopped_points.push_back(std::move(*partial));
+        continue;
+      }
+      PointResult& result = std::get<PointResult>(outcome);
+      journal_writer.append(result);
       file.write_point(result);
+      ++computed;
+      if (journal.in_flight.count(result.index)) ++continued;
       Counts c;
       if (result.status == PointStatus::done) {
         c.done = 1;
@@ -264,7 +381,6 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
         failures[result.index] = result.error;
         spdlog::warn("point {} failed: {}", result.index, result.error);
       }
-      local_total.add(c);
       if (master) everyone.add(c);
       else unreported.add(c);
     }
@@ -286,6 +402,22 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   }
   queues.close();
   workers.clear();
+
+  // Every rank agrees whether the sweep stopped early (a stop message may still be in flight).
+  int stopped = stopping ? 1 : 0, any_stopped = 0;
+  check(MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, comm.get()), "MPI_Allreduce");
+  if (any_stopped) {
+    // Drain a stop message that arrived after this rank finished, so none is left behind.
+    int waiting = 0;
+    MPI_Status status;
+    check(MPI_Iprobe(MPI_ANY_SOURCE, stop_tag, comm.get(), &waiting, &status), "MPI_Iprobe");
+    if (waiting) check(MPI_Recv(nullptr, 0, MPI_BYTE, status.MPI_SOURCE, stop_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
+  }
+  // The states of points stopped mid-trajectory. Earlier runs' in-flight files stay until the sweep
+  // is complete: reading keeps the most advanced state of each point and drops finished ones.
+  if (!stopped_points.empty())
+    io::write_in_flight(journal_dir / ("run-" + std::to_string(run_id) + "-rank-" + std::to_string(comm.rank()) + ".inflight"),
+                        stopped_points);
   check(MPI_Barrier(comm.get()), "MPI_Barrier");
   file.close();
 
@@ -293,20 +425,28 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   summary.points = points;
   summary.ranks = comm.size();
   summary.threads_per_rank = threads;
+  summary.interrupted = any_stopped != 0;
   summary.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  long long totals[2] = {computed, continued}, all[2] = {0, 0};
+  check(MPI_Reduce(totals, all, 2, MPI_LONG_LONG, MPI_SUM, 0, comm.get()), "MPI_Reduce");
   if (master) {
+    summary.computed = all[0];
+    summary.resumed_partial = all[1];
     summary.done = everyone.done;
     summary.failed = everyone.failed;
     summary.regimes = everyone.regimes;
-    summary.point_steps_per_second = static_cast<double>(summary.done + summary.failed) * config.run.steps / summary.wall_seconds;
-    io::write_failures(config.output.file, points, failures);
+    summary.point_steps_per_second = static_cast<double>(summary.computed) * static_cast<double>(config.run.steps) / summary.wall_seconds;
+    if (!summary.interrupted) io::write_failures(config.output.file, points, failures);
     h5::File f = h5::File::open(config.output.file, h5::Access::read_write);
     io::Provenance provenance{options.command_line, started_iso, summary.wall_seconds,
                               {{"point_steps_per_second", summary.point_steps_per_second},
                                {"ranks", static_cast<double>(summary.ranks)},
                                {"threads_per_rank", static_cast<double>(threads)}}};
     io::write_provenance(f, provenance);
+    h5::write_attribute(f, "complete", static_cast<std::int64_t>(summary.interrupted ? 0 : 1));
     f.close();
+    // A complete file needs its journal no more.
+    if (!summary.interrupted && summary.done + summary.failed == points) std::filesystem::remove_all(journal_dir);
   }
   return summary;
 }

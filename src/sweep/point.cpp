@@ -2,7 +2,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
+
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/vector.hpp>
 
 #include "attnmf/model/integrator.hpp"
 #include "attnmf/model/mean_field_map.hpp"
@@ -16,6 +21,23 @@ model::ModelParameters point_parameters(const config::Config& config, const Grid
   p.gamma = point.gamma;
   p.epsilon = point.epsilon;
   return p;
+}
+
+template <class State>
+std::string save_state(const State& state) {
+  std::ostringstream bytes;
+  {
+    boost::archive::binary_oarchive archive(bytes);
+    archive << state;
+  }
+  return bytes.str();
+}
+
+template <class State>
+void load_state(const std::string& saved, State& state) {
+  std::istringstream bytes(saved);
+  boost::archive::binary_iarchive archive(bytes);
+  archive >> state;
 }
 
 bool finite(std::span<const double> values) {
@@ -54,29 +76,61 @@ PointComputer::PointComputer(const config::Config& config, const model::Weights&
 }
 
 PointResult PointComputer::compute(long long index) const {
+  return std::get<PointResult>(compute(index, nullptr, nullptr));
+}
+
+std::variant<PointResult, PartialPoint> PointComputer::compute(long long index, const std::atomic<bool>* stop,
+                                                               const PartialPoint* from) const {
   const auto started = std::chrono::steady_clock::now();
+  const double earlier_seconds = from ? from->seconds : 0.0;
+  const auto seconds = [&] {
+    return earlier_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
   PointResult result;
   result.index = index;
   try {
     const GridPoint point = grid_.point(index);
     const model::MeanFieldMap map(point_parameters(config_, point), *weights_);
-    model::Integrator integrator =
-        start_window_ ? model::Integrator(map, *start_window_) : model::Integrator::from_token(map, start_token_);
-    integrator.run(config_.run.transient);
+    model::Integrator integrator = from ? model::Integrator(map, from->window)
+                                   : start_window_ ? model::Integrator(map, *start_window_)
+                                                   : model::Integrator::from_token(map, start_token_);
+    if (from) integrator.set_steps_done(from->steps_done);
+    // Stop requests are honoured between chunks of 2^16 steps: well under a millisecond each.
+    constexpr long long chunk = 1 << 16;
+    const auto stopping = [&] { return stop && stop->load(std::memory_order_relaxed); };
+    const auto stopped_here = [&](const analysis::PointAnalyzer* analyzer) {
+      PartialPoint partial;
+      partial.index = index;
+      partial.steps_done = integrator.steps_done();
+      partial.window = integrator.window();
+      if (analyzer) partial.analyzer_state = save_state(*analyzer);
+      partial.seconds = seconds();
+      return partial;
+    };
+
+    const long long transient = config_.run.transient, steps = config_.run.steps;
+    while (integrator.steps_done() < transient) {
+      if (stopping()) return stopped_here(nullptr);
+      integrator.run(std::min(chunk, transient - integrator.steps_done()));
+    }
     if (!finite(integrator.attention()))
-      throw std::runtime_error("non-finite attention after the transient (step " + std::to_string(config_.run.transient) + ")");
+      throw std::runtime_error("non-finite attention after the transient (step " + std::to_string(transient) + ")");
 
     const int M = map.features();
-    const long long recorded = config_.run.steps - config_.run.transient;
-    analysis::PointAnalyzer analyzer(M, map.context(), recorded, analysis_settings(config_));
+    analysis::PointAnalyzer analyzer(M, map.context(), steps - transient, analysis_settings(config_));
+    if (from && !from->analyzer_state.empty()) load_state(from->analyzer_state, analyzer);
     std::vector<double> row(static_cast<std::size_t>(6 * M));
     const model::StepRecord record{row.data(), row.data() + M, row.data() + 2 * M,
                                    row.data() + 3 * M, row.data() + 4 * M, row.data() + 5 * M};
-    for (long long s = 0; s < recorded; ++s) {
-      integrator.step(&record);
-      if (!finite({record.attention, static_cast<std::size_t>(M)}))
-        throw std::runtime_error("non-finite attention at step " + std::to_string(integrator.steps_done() - 1));
-      analyzer.observe(record.output_semantic, record.attention, integrator.newest_position());
+    while (integrator.steps_done() < steps) {
+      if (stopping()) return stopped_here(&analyzer);
+      const long long n = std::min(chunk, steps - integrator.steps_done());
+      for (long long s = 0; s < n; ++s) {
+        integrator.step(&record);
+        if (!finite({record.attention, static_cast<std::size_t>(M)}))
+          throw std::runtime_error("non-finite attention at step " + std::to_string(integrator.steps_done() - 1));
+        analyzer.observe(record.output_semantic, record.attention, integrator.newest_position());
+      }
     }
     result.analysis = analyzer.finish();
     result.period = result.analysis.period;
@@ -87,7 +141,7 @@ PointResult PointComputer::compute(long long index) const {
     result.status = PointStatus::failed;
     result.error = e.what();
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.seconds = seconds();
   return result;
 }
 

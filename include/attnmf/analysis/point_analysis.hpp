@@ -10,6 +10,10 @@
 #include <utility>
 #include <vector>
 
+namespace boost::serialization {
+class access;
+}
+
 namespace attnmf::analysis {
 
 struct AnalysisSettings {
@@ -106,6 +110,16 @@ class PointAnalyzer {
   long long observed_steps() const { return observed_; }
 
  private:
+  // The running state, so that a point stopped mid-trajectory continues with the same numbers
+  // (sweep checkpoints). The settings are not part of it: a restored analyzer is constructed with
+  // the same settings first.
+  friend class boost::serialization::access;
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive& observed_& sample_ring_& attention_ring_& position_ring_& previous_output_semantic_& section_& crossings_&
+        crossing_direction_& section_total_& crossings_total_;
+  }
+
   void observe_section(const double* output_semantic);
   int count_distinct_values() const;
   // Returns {period, positional recurrence time}, 0 where none was found.

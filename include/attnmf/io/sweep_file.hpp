@@ -19,9 +19,12 @@ namespace attnmf::io {
 
 class SweepFile {
  public:
-  // Collective. Fails (h5::Error) if the file exists: a sweep never overwrites a file.
+  // exclusive: fails (h5::Error) if the file exists, a sweep never overwrites a file. replace: a
+  // resumed sweep rebuilds its file from the journal.
+  enum class Mode { exclusive, replace };
+  // Collective.
   static SweepFile create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
-                          const model::Weights& weights, const sweep::SweepGrid& grid);
+                          const model::Weights& weights, const sweep::SweepGrid& grid, Mode mode = Mode::exclusive);
 
   // Independent: the rows of one point. The status is written last.
   void write_point(const sweep::PointResult& result);

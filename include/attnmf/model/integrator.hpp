@@ -36,6 +36,8 @@ class Integrator {
   }
 
   long long steps_done() const { return steps_done_; }
+  // For an integrator rebuilt from a saved window: how many steps the trajectory had already made.
+  void set_steps_done(long long steps) { steps_done_ = steps; }
   // The newest attention A_{t−1}.
   std::span<const double> attention() const { return {attention_.data() + head_ * features_, static_cast<std::size_t>(features_)}; }
   // The position of the newest slot, the one the next step pairs with A_{t−1}.

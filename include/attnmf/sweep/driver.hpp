@@ -19,6 +19,9 @@ namespace attnmf::sweep {
 
 struct SweepSummary {
   long long points = 0;
+  long long computed = 0;        // points computed by this run (the rest came from the journal)
+  long long resumed_partial = 0; // points continued mid-trajectory from a checkpoint
+  bool interrupted = false;      // stopped by a stop request; continue with --resume
   long long done = 0;
   long long failed = 0;
   std::array<long long, 6> regimes{};  // counts of regime −1 … 4 among done points
@@ -34,13 +37,19 @@ struct PointResult;
 struct DriverOptions {
   std::string command_line;
   double progress_interval_seconds = 5.0;
+  // Continue the sweep of output.file from its journal (see io/journal.hpp) instead of creating it.
+  bool resume = false;
+  // Polled by the main thread of every rank: when it returns true on any rank, the whole sweep
+  // stops handing out work, saves the points in flight and closes the file consistently.
+  std::function<bool()> stop_requested;
   // Replaces PointComputer::compute: a seam for tests that need a point to fail or to be slow.
   std::function<PointResult(const PointComputer&, long long)> compute;
 };
 
-// Collective over `comm`. Creates output.file (refusing an existing one), computes every point and
-// returns the summary on every rank (complete on rank 0). Throws on errors that are not a single
-// point's: configuration problems are caught before any rank touches the file.
+// Collective over `comm`. Creates output.file (refusing an existing one) — or, with `resume`,
+// rebuilds it from its journal — computes every missing point and returns the summary on every rank
+// (complete on rank 0). Throws on errors that are not a single point's: configuration problems are
+// caught before any rank touches the file.
 SweepSummary run_sweep(MPI_Comm comm, const config::Config& config, const DriverOptions& options);
 
 }  // namespace attnmf::sweep

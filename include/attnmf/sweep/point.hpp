@@ -2,8 +2,10 @@
 // One grid point of a sweep, computed serially: a plain value in, a plain value out. The result
 // depends on the configuration and the point's index alone, never on which rank or thread ran it.
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
+#include <variant>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,17 @@ struct PointResult {
   double seconds = 0.0;  // compute time: provenance, not a result
 };
 
+// A point stopped mid-trajectory by a stop request: enough to continue it later with the very
+// numbers an uninterrupted run gives (the integrator restarts bit for bit from its window).
+struct PartialPoint {
+  long long index = -1;
+  long long steps_done = 0;
+  model::Window window;
+  std::string analyzer_state;  // the PointAnalyzer's running state, once past the transient
+  std::string lyapunov_state;  // the tangent dynamics' running state, once past the transient
+  double seconds = 0.0;        // compute time so far
+};
+
 analysis::AnalysisSettings analysis_settings(const config::Config& config);
 
 class PointComputer {
@@ -40,6 +53,10 @@ class PointComputer {
   // Thread-safe: every point builds its own map and integrator. Never throws: a failure is
   // returned as a failed result with its reason.
   PointResult compute(long long index) const;
+  // The same, checking `stop` every few thousand steps: when it is set, the point stops and its
+  // state is returned instead of a result. `from` continues a point stopped earlier.
+  std::variant<PointResult, PartialPoint> compute(long long index, const std::atomic<bool>* stop,
+                                                  const PartialPoint* from) const;
 
   const SweepGrid& grid() const { return grid_; }
   long long steps_per_point() const { return config_.run.steps; }

@@ -1,0 +1,36 @@
+#pragma once
+// Boost.Serialization of the values that cross a process boundary: a point's result (the sweep
+// journal) and a point stopped mid-trajectory (the in-flight checkpoint). Both are written inside
+// the versioned, checksummed frames of io/journal.hpp.
+
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+
+#include "attnmf/analysis/point_analysis.hpp"
+#include "attnmf/model/window.hpp"
+#include "attnmf/sweep/point.hpp"
+
+namespace boost::serialization {
+
+template <class Archive>
+void serialize(Archive& a, attnmf::model::Window& w, unsigned) {
+  a& w.features& w.context& w.history& w.attention& w.positions;
+}
+
+template <class Archive>
+void serialize(Archive& a, attnmf::analysis::PointAnalysis& p, unsigned) {
+  a& p.features& p.samples& p.section& p.section_total& p.crossings& p.crossing_direction& p.crossings_total&
+      p.distinct_values& p.period& p.regime;
+}
+
+template <class Archive>
+void serialize(Archive& a, attnmf::sweep::PointResult& r, unsigned) {
+  a& r.index& r.status& r.error& r.analysis& r.lyapunov& r.regime& r.period& r.final_window& r.seconds;
+}
+
+template <class Archive>
+void serialize(Archive& a, attnmf::sweep::PartialPoint& p, unsigned) {
+  a& p.index& p.steps_done& p.window& p.analyzer_state& p.lyapunov_state& p.seconds;
+}
+
+}  // namespace boost::serialization

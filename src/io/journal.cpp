@@ -1,0 +1,226 @@
+#include "attnmf/io/journal.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/archive/archive_exception.hpp>
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/crc.hpp>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "attnmf/io/serialization.hpp"
+
+namespace attnmf::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint32_t journal_magic = 0x4a4e5441;   // "ATNJ": a finished point
+constexpr std::uint32_t in_flight_magic = 0x464e5441; // "ATNF": points stopped mid-trajectory
+constexpr std::size_t header_size = 4 + 4 + 8 + 4;
+
+std::uint32_t crc32(const std::string& bytes) {
+  boost::crc_32_type crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  return crc.checksum();
+}
+
+std::string frame(std::uint32_t magic, const std::string& payload) {
+  std::string out(header_size, '\0');
+  const std::uint64_t length = payload.size();
+  const std::uint32_t checksum = crc32(payload);
+  std::memcpy(out.data(), &magic, 4);
+  std::memcpy(out.data() + 4, &journal_format_version, 4);
+  std::memcpy(out.data() + 8, &length, 8);
+  std::memcpy(out.data() + 16, &checksum, 4);
+  return out + payload;
+}
+
+template <class T>
+std::string archive(const T& value) {
+  std::ostringstream bytes;
+  {
+    boost::archive::binary_oarchive a(bytes);
+    a << value;
+  }
+  return bytes.str();
+}
+
+template <class T>
+T unarchive(const std::string& payload, const fs::path& file) {
+  try {
+    std::istringstream bytes(payload);
+    boost::archive::binary_iarchive a(bytes);
+    T value;
+    a >> value;
+    return value;
+  } catch (const std::exception& e) {
+    throw CheckpointError("'" + file.string() + "': a record cannot be read (" + e.what() +
+                          "); it was written by an incompatible build of attnmf or is damaged");
+  }
+}
+
+void write_all(int fd, const std::string& bytes, const fs::path& path) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error("writing '" + path.string() + "': " + std::strerror(errno));
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void sync_directory(const fs::path& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+void write_atomically(const fs::path& file, const std::string& bytes) {
+  const fs::path temporary = file.string() + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot create '" + temporary.string() + "': " + std::strerror(errno));
+  try {
+    write_all(fd, bytes, temporary);
+    if (::fsync(fd) != 0) throw std::runtime_error("fsync '" + temporary.string() + "': " + std::strerror(errno));
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  fs::rename(temporary, file);
+  sync_directory(file.parent_path());
+}
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw CheckpointError("cannot read '" + file.string() + "'");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// Splits a file into frame payloads. `torn_tail_allowed`: an incomplete last frame is the mark of
+// a kill during an append, not damage.
+std::vector<std::string> frames(const fs::path& file, std::uint32_t magic, bool torn_tail_allowed,
+                                std::vector<std::string>& notes) {
+  const std::string bytes = read_file(file);
+  std::vector<std::string> payloads;
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    const auto torn = [&](const std::string& what) {
+      if (!torn_tail_allowed)
+        throw CheckpointError("'" + file.string() + "' is damaged at byte " + std::to_string(at) + ": " + what);
+      notes.push_back("ignored an incomplete last record of '" + file.string() + "' (" + what + ")");
+    };
+    if (bytes.size() - at < header_size) {
+      torn("truncated header");
+      break;
+    }
+    std::uint32_t found_magic = 0, version = 0, checksum = 0;
+    std::uint64_t length = 0;
+    std::memcpy(&found_magic, bytes.data() + at, 4);
+    std::memcpy(&version, bytes.data() + at + 4, 4);
+    std::memcpy(&length, bytes.data() + at + 8, 8);
+    std::memcpy(&checksum, bytes.data() + at + 16, 4);
+    if (found_magic != magic)
+      throw CheckpointError("'" + file.string() + "' is not an attnmf " + (magic == journal_magic ? "journal" : "checkpoint") +
+                            " (bad magic number at byte " + std::to_string(at) + ")");
+    if (version != journal_format_version)
+      throw CheckpointError("'" + file.string() + "' has format version " + std::to_string(version) + "; this attnmf reads version " +
+                            std::to_string(journal_format_version));
+    if (length > bytes.size() - at - header_size) {
+      torn("truncated record");
+      break;
+    }
+    std::string payload = bytes.substr(at + header_size, length);
+    if (crc32(payload) != checksum) {
+      if (at + header_size + length == bytes.size()) {
+        torn("checksum mismatch in the last record");
+        break;
+      }
+      throw CheckpointError("'" + file.string() + "' is damaged: checksum mismatch in the record at byte " + std::to_string(at));
+    }
+    payloads.push_back(std::move(payload));
+    at += header_size + length;
+  }
+  return payloads;
+}
+
+}  // namespace
+
+fs::path journal_directory(const fs::path& output) { return fs::path(output.string() + ".journal"); }
+
+JournalWriter::JournalWriter(const fs::path& file) : path_(file) {
+  fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd_ < 0) throw std::runtime_error("cannot open journal '" + file.string() + "': " + std::strerror(errno));
+  sync_directory(file.parent_path());
+}
+
+JournalWriter::~JournalWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void JournalWriter::append(const sweep::PointResult& result) {
+  write_all(fd_, frame(journal_magic, archive(result)), path_);
+  if (::fdatasync(fd_) != 0) throw std::runtime_error("fdatasync '" + path_.string() + "': " + std::strerror(errno));
+}
+
+JournalContents read_journal_directory(const fs::path& directory) {
+  JournalContents contents;
+  if (!fs::is_directory(directory)) return contents;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(directory)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& file : files) {
+    if (file.extension() == ".journal") {
+      for (const std::string& payload : frames(file, journal_magic, true, contents.notes)) {
+        sweep::PointResult r = unarchive<sweep::PointResult>(payload, file);
+        contents.points.emplace(r.index, std::move(r));
+      }
+    } else if (file.extension() == ".inflight") {
+      contents.in_flight_files.push_back(file);
+      for (const std::string& payload : frames(file, in_flight_magic, false, contents.notes)) {
+        auto partial = unarchive<sweep::PartialPoint>(payload, file);
+        auto [it, inserted] = contents.in_flight.emplace(partial.index, partial);
+        if (!inserted && partial.steps_done > it->second.steps_done) it->second = std::move(partial);
+      }
+    }
+  }
+  for (const auto& [index, result] : contents.points) contents.in_flight.erase(index);
+  return contents;
+}
+
+void write_in_flight(const fs::path& file, const std::vector<sweep::PartialPoint>& points) {
+  std::string bytes;
+  for (const auto& p : points) bytes += frame(in_flight_magic, archive(p));
+  write_atomically(file, bytes);
+}
+
+void write_manifest(const fs::path& directory, const std::vector<std::pair<std::string, std::string>>& keys) {
+  std::string text = "# attnmf sweep journal: the configuration keys that change results\n";
+  for (const auto& [key, value] : keys) text += key + " = " + value + "\n";
+  write_atomically(directory / "manifest", text);
+}
+
+std::vector<std::pair<std::string, std::string>> read_manifest(const fs::path& directory) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  if (!fs::exists(directory / "manifest")) return keys;
+  std::istringstream in(read_file(directory / "manifest"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto eq = line.find(" = ");
+    if (eq == std::string::npos) throw CheckpointError("'" + (directory / "manifest").string() + "' is damaged: '" + line + "'");
+    keys.emplace_back(line.substr(0, eq), line.substr(eq + 3));
+  }
+  return keys;
+}
+
+}  // namespace attnmf::io
