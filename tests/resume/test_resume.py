@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Interrupted sweeps lose nothing: attnmf sweep killed, signalled and resumed ends with the same
+/grid and /points, bit for bit, as an uninterrupted run.
+
+    test_resume.py ATTNMF CONFIG SCENARIO      SCENARIO: kill9 | signals | refusals | corrupt | long-point
+"""
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+
+ATTNMF, CONFIG, SCENARIO = sys.argv[1], sys.argv[2], sys.argv[3]
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+SMALL = ["--sweep.beta", "1.24:1.28:24", "--run.steps", "300000", "--run.transient", "200000",
+         "--analysis.samples", "20000", "--analysis.section_max", "100", "-q"]
+failures = []
+
+
+def command(output, extra=(), ranks=1, resume=True):
+    base = [ATTNMF, "sweep", "--config", CONFIG, "--output.file", output] + list(extra) + (["--resume"] if resume else [])
+    return (["mpirun", "--oversubscribe", "-np", str(ranks)] + base) if ranks > 1 else base
+
+
+def start(output, extra=(), ranks=1, resume=True):
+    # A session of its own, so that a kill reaches mpirun and every rank at once, as a lost node would.
+    return subprocess.Popen(command(output, extra, ranks, resume), env=ENV, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def run(output, extra=(), ranks=1, resume=True, timeout=600):
+    p = subprocess.run(command(output, extra, ranks, resume), env=ENV, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    return p.returncode, p.stdout
+
+
+def datasets(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and name.split("/")[0] in ("grid", "points"):
+                data = obj[...]
+                out[name] = [bytes(x) if isinstance(x, bytes) else x for x in data.tolist()] if data.dtype.kind in "OS" \
+                    else data.tobytes()
+        f.visititems(visit)
+    return out
+
+
+def expect_identical(reference, path, what):
+    a, b = datasets(reference), datasets(path)
+    if a.keys() != b.keys():
+        failures.append(f"{what}: datasets differ: {sorted(a.keys() ^ b.keys())}")
+        return
+    differing = [name for name in a if a[name] != b[name]]
+    if differing:
+        failures.append(f"{what}: not bit-identical to the uninterrupted run: {differing}")
+    else:
+        print(f"ok: {what}: /grid and /points identical to the uninterrupted run ({len(a)} datasets)")
+
+
+def expect(condition, what):
+    if not condition:
+        failures.append(what)
+    else:
+        print("ok:", what)
+
+
+def digest(paths):
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        if os.path.isdir(path):
+            for root, _, files in sorted(os.walk(path)):
+                for name in sorted(files):
+                    h.update(name.encode())
+                    with open(os.path.join(root, name), "rb") as f:
+                        h.update(f.read())
+        elif os.path.exists(path):
+            with open(path, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
+work = tempfile.mkdtemp(prefix="attnmf-resume-")
+try:
+    reference = os.path.join(work, "reference.h5")
+    extra = SMALL
+    if SCENARIO == "long-point":
+        extra = ["--sweep.beta", "1.4", "--run.steps", "12000000", "--run.transient", "6000000",
+                 "--analysis.samples", "5000", "-q"]
+    rc, log = run(reference, extra, resume=False)
+    assert rc == 0, log
+    started = time.time()
+
+    if SCENARIO == "kill9":
+        rng = random.Random(20261125)
+        kills = 0
+        for trial in range(4):
+            out = os.path.join(work, f"killed{trial}.h5")
+            ranks = 1 + trial % 2
+            for attempt in range(5):
+                p = start(out, extra, ranks)
+                time.sleep(rng.uniform(0.15, 1.2))
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    kills += 1
+                p.wait()
+            rc, log = run(out, extra, ranks)
+            expect(rc == 0, f"kill -9 trial {trial}: the final --resume completes (rc {rc})")
+            expect(not os.path.exists(out + ".journal"), f"kill -9 trial {trial}: the journal is removed when complete")
+            expect_identical(reference, out, f"kill -9 trial {trial} ({ranks} ranks)")
+        print(f"{kills} kills at random moments")
+        expect(kills >= 12, "most attempts were killed while running")
+
+    elif SCENARIO == "signals":
+        for name, sig, ranks in (("SIGTERM", signal.SIGTERM, 1), ("SIGINT", signal.SIGINT, 1), ("SIGUSR1", signal.SIGUSR1, 2)):
+            out = os.path.join(work, f"{name}.h5")
+            p = start(out, extra, ranks)
+            time.sleep(1.5)
+            t0 = time.time()
+            p.send_signal(sig)
+            log, _ = p.communicate(timeout=60)
+            expect(p.returncode == 3, f"{name}: exit code 3 (got {p.returncode})")
+            expect(time.time() - t0 < 10, f"{name}: stopped within seconds ({time.time() - t0:.1f} s)")
+            expect(os.path.isdir(out + ".journal"), f"{name}: the journal is kept")
+            with h5py.File(out, "r") as f:
+                done = int((f["points/status"][...] == 1).sum())
+            expect(0 < done < 24, f"{name}: the file after the stop is readable and partial ({done} of 24 done)")
+            rc, log = run(out, extra, ranks)
+            expect(rc == 0, f"{name}: --resume completes")
+            expect_identical(reference, out, f"{name} then --resume")
+        # A completed sweep: --resume is a no-op that changes nothing.
+        out = os.path.join(work, "SIGTERM.h5")
+        before = digest([out])
+        rc, log = run(out, extra)
+        expect(rc == 0 and digest([out]) == before, "--resume of a complete sweep changes nothing")
+
+    elif SCENARIO == "refusals":
+        out = os.path.join(work, "refuse.h5")
+        p = start(out, extra)
+        time.sleep(1.5)
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=60)
+        before = digest([out, out + ".journal"])
+        rc, log = run(out, extra, resume=False)
+        expect(rc == 2 and "never overwrites" in log, "without --resume an existing file is refused (exit 2)")
+        expect(digest([out, out + ".journal"]) == before, "... and not a byte changed")
+        rc, log = run(out, extra + ["--model.epsilon", "0.03"])
+        expect(rc == 2 and "another configuration" in log and "model.epsilon" in log,
+               "--resume with another configuration is refused, naming the key")
+        expect(digest([out, out + ".journal"]) == before, "... and not a byte changed")
+        rc, log = run(reference, extra + ["--run.steps", "300001"])
+        expect(rc == 2 and "run.steps" in log, "--resume of a complete file of another configuration is refused")
+        fresh = os.path.join(work, "fresh.h5")
+        rc, log = run(fresh, extra)
+        expect(rc == 0, "--resume of a sweep that never started starts it")
+        expect_identical(reference, fresh, "--resume from nothing")
+
+    elif SCENARIO == "corrupt":
+        out = os.path.join(work, "corrupt.h5")
+        p = start(out, extra, 2)
+        time.sleep(1.5)
+        p.send_signal(signal.SIGUSR1)
+        p.communicate(timeout=60)
+        inflight = [n for n in os.listdir(out + ".journal") if n.endswith(".inflight")]
+        expect(len(inflight) > 0, f"a stop saves the points in flight ({inflight})")
+        target = os.path.join(out + ".journal", inflight[0])
+        with open(target, "r+b") as f:
+            f.seek(30)
+            f.write(b"\x00garbage\xff")
+        before = digest([out, out + ".journal"])
+        rc, log = run(out, extra, 2)
+        expect(rc == 2 and "cannot resume" in log and inflight[0] in log,
+               f"a corrupt checkpoint is a clear error naming the file (rc {rc}): {log.strip()[:300]}")
+        expect(digest([out, out + ".journal"]) == before, "... and not a byte changed")
+        os.remove(target)  # the user's way out: drop the damaged checkpoint, its points start afresh
+        rc, log = run(out, extra, 2)
+        expect(rc == 0, "without the damaged checkpoint the sweep resumes")
+        expect_identical(reference, out, "resumed after removing a corrupt checkpoint")
+
+    elif SCENARIO == "long-point":
+        out = os.path.join(work, "long.h5")
+        for attempt, delay in enumerate((0.8, 1.5, 1.0)):
+            p = start(out, extra[:-1])
+            time.sleep(delay)
+            p.send_signal(signal.SIGTERM)
+            log, _ = p.communicate(timeout=60)
+            expect(p.returncode == 3, f"long point, stop {attempt + 1}: exit code 3")
+            if attempt > 0:
+                expect("to continue mid-trajectory" in log, f"long point, stop {attempt + 1}: continued mid-trajectory")
+        rc, log = run(out, extra)
+        expect(rc == 0, "long point: the last --resume completes it")
+        expect_identical(reference, out, "a long point stopped three times mid-trajectory")
+    else:
+        sys.exit(f"unknown scenario {SCENARIO}")
+    print(f"{SCENARIO}: {time.time() - started:.1f} s")
+finally:
+    shutil.rmtree(work, ignore_errors=True)
+
+for failure in failures:
+    print("FAILED:", failure)
+sys.exit(1 if failures else 0)

@@ -1,0 +1,87 @@
+// A sweep point: stopped mid-trajectory and continued, it ends with the numbers of an
+// uninterrupted run, bit for bit.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "attnmf/config/config.hpp"
+#include "attnmf/sweep/grid.hpp"
+#include "attnmf/sweep/point.hpp"
+
+namespace {
+
+using namespace attnmf;
+
+config::Config long_point(const char* steps, const char* transient) {
+  const std::string window = std::string(ATTNMF_REFERENCE_DIR) + "/checkpoint_window.txt";
+  const char* argv[] = {"--init.checkpoint", window.c_str(), "--sweep.beta", "1.266,1.4", "--run.steps", steps,
+                        "--run.transient", transient, "--analysis.samples", "500", "--output.file", "unused.h5"};
+  return config::parse(config::Command::sweep, static_cast<int>(std::size(argv)), argv).config;
+}
+
+void expect_same(const sweep::PointResult& a, const sweep::PointResult& b) {
+  ASSERT_EQ(a.status, sweep::PointStatus::done) << a.error;
+  ASSERT_EQ(b.status, sweep::PointStatus::done) << b.error;
+  EXPECT_EQ(a.analysis.samples, b.analysis.samples);
+  EXPECT_EQ(a.analysis.crossings, b.analysis.crossings);
+  EXPECT_EQ(a.analysis.section, b.analysis.section);
+  EXPECT_EQ(a.analysis.crossings_total, b.analysis.crossings_total);
+  EXPECT_EQ(a.analysis.distinct_values, b.analysis.distinct_values);
+  EXPECT_EQ(a.period, b.period);
+  EXPECT_EQ(a.final_window.attention, b.final_window.attention);
+  EXPECT_EQ(a.lyapunov, b.lyapunov);
+}
+
+// Stops the point `stops` times at irregular moments (in the transient and after it), continuing
+// each time from the saved state.
+sweep::PointResult interrupted(const sweep::PointComputer& computer, long long index, int stops) {
+  std::optional<sweep::PartialPoint> partial;
+  for (int attempt = 0;; ++attempt) {
+    std::atomic<bool> stop{false};
+    std::jthread stopper;
+    if (attempt < stops)
+      stopper = std::jthread([&, attempt] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(15 + 20 * attempt));
+        stop = true;
+      });
+    auto outcome = computer.compute(index, &stop, partial ? &*partial : nullptr);
+    if (auto* result = std::get_if<sweep::PointResult>(&outcome)) return *result;
+    partial = std::get<sweep::PartialPoint>(outcome);
+  }
+}
+
+TEST(PointContinuation, StoppedAndContinuedEqualsUninterrupted) {
+  const config::Config cfg = long_point("1500000", "700000");
+  const model::Weights weights = model::draw_weights(cfg.model);
+  const sweep::PointComputer computer(cfg, weights);
+  for (long long index : {0LL, 1LL}) {
+    const sweep::PointResult straight = computer.compute(index);
+    expect_same(interrupted(computer, index, 5), straight);
+  }
+}
+
+TEST(PointContinuation, AStopRequestedBeforeTheStartReturnsTheStartingState) {
+  const config::Config cfg = long_point("200000", "100000");
+  const model::Weights weights = model::draw_weights(cfg.model);
+  const sweep::PointComputer computer(cfg, weights);
+  std::atomic<bool> stop{true};
+  const auto outcome = computer.compute(0, &stop, nullptr);
+  ASSERT_TRUE(std::holds_alternative<sweep::PartialPoint>(outcome));
+  const auto& partial = std::get<sweep::PartialPoint>(outcome);
+  EXPECT_EQ(partial.steps_done, 0);
+  EXPECT_EQ(partial.index, 0);
+}
+
+TEST(SweepGrid, IndexesBetaFastest) {
+  const sweep::SweepGrid grid({1, 2, 3}, {10, 20}, {0.1, 0.2});
+  EXPECT_EQ(grid.size(), 12);
+  const auto p = grid.point((1 * 2 + 1) * 3 + 2);
+  EXPECT_EQ(p.beta, 3);
+  EXPECT_EQ(p.gamma, 20);
+  EXPECT_EQ(p.epsilon, 0.2);
+  EXPECT_THROW(grid.point(12), std::out_of_range);
+}
+
+}  // namespace
