@@ -1,0 +1,99 @@
+#include "attnmf/analysis/classification.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace attnmf::analysis {
+
+double zero_one_test(const std::vector<double>& series, int frequencies, long long max_points) {
+  const auto size = static_cast<long long>(series.size());
+  if (size < 100 || frequencies < 1) return std::nan("");
+  const long long stride = std::max<long long>(1, size / max_points);
+  std::vector<double> phi;
+  for (long long i = 0; i < size; i += stride) phi.push_back(series[static_cast<std::size_t>(i)]);
+  const auto n = static_cast<long long>(phi.size());
+  double mean = 0.0;
+  for (double x : phi) mean += x;
+  mean /= static_cast<double>(n);
+  // A constant series (a fixed point) is regular.
+  double variance = 0.0;
+  for (double x : phi) variance += (x - mean) * (x - mean);
+  if (variance <= 1e-24 * static_cast<double>(n)) return 0.0;
+
+  const long long n_cut = n / 10;  // mean square displacement up to n/10, as Gottwald & Melbourne advise
+  std::vector<double> k_values;
+  std::vector<double> p(static_cast<std::size_t>(n)), q(static_cast<std::size_t>(n));
+  for (int f = 0; f < frequencies; ++f) {
+    const double c = std::numbers::pi / 5.0 + (3.0 * std::numbers::pi / 5.0) * (f + 0.5) / frequencies;
+    double ps = 0.0, qs = 0.0;
+    for (long long j = 0; j < n; ++j) {
+      ps += (phi[static_cast<std::size_t>(j)] - mean) * std::cos(static_cast<double>(j + 1) * c);
+      qs += (phi[static_cast<std::size_t>(j)] - mean) * std::sin(static_cast<double>(j + 1) * c);
+      p[static_cast<std::size_t>(j)] = ps;
+      q[static_cast<std::size_t>(j)] = qs;
+    }
+    // Modified mean square displacement D(n) = M(n) − (E φ)² (1 − cos nc)/(1 − cos c); with the mean
+    // removed from φ the oscillatory term vanishes.
+    std::vector<double> times, displacement;
+    for (long long lag = 1; lag <= n_cut; ++lag) {
+      double m = 0.0;
+      for (long long j = 0; j + lag < n; ++j) {
+        const double dp = p[static_cast<std::size_t>(j + lag)] - p[static_cast<std::size_t>(j)];
+        const double dq = q[static_cast<std::size_t>(j + lag)] - q[static_cast<std::size_t>(j)];
+        m += dp * dp + dq * dq;
+      }
+      times.push_back(static_cast<double>(lag));
+      displacement.push_back(m / static_cast<double>(n - lag));
+    }
+    // K = correlation of D(n) with n.
+    const auto count = static_cast<double>(times.size());
+    double mt = 0, md = 0;
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      mt += times[i] / count;
+      md += displacement[i] / count;
+    }
+    double ctd = 0, ctt = 0, cdd = 0;
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      ctd += (times[i] - mt) * (displacement[i] - md);
+      ctt += (times[i] - mt) * (times[i] - mt);
+      cdd += (displacement[i] - md) * (displacement[i] - md);
+    }
+    k_values.push_back(cdd > 0 ? ctd / std::sqrt(ctt * cdd) : 0.0);
+  }
+  std::nth_element(k_values.begin(), k_values.begin() + static_cast<long>(k_values.size() / 2), k_values.end());
+  return k_values[k_values.size() / 2];
+}
+
+Classification classify(int period, int recurrence_regime, const std::vector<double>& lyapunov, long long recorded_steps,
+                        double zero_one_k, const ClassificationSettings& settings) {
+  Classification c;
+  const double T = static_cast<double>(std::max<long long>(recorded_steps, 2));
+  c.zero_band = settings.zero_band_scale * std::log(T) / T;
+  // An orbit that recurs exactly is periodic (or at rest), whatever the other indicators say.
+  if (period > 0) {
+    c.regime = recurrence_regime;
+    return c;
+  }
+  const bool k_known = std::isfinite(zero_one_k);
+  const bool k_chaotic = k_known && zero_one_k > settings.zero_one_threshold;
+  if (lyapunov.empty() || !std::isfinite(lyapunov.front())) {
+    if (k_known) c.regime = k_chaotic ? 3 : 2;
+    return c;
+  }
+  const double l1 = lyapunov.front();
+  const double l2 = lyapunov.size() > 1 ? lyapunov[1] : -INFINITY;
+  if (l1 > c.zero_band) c.regime = l2 > c.zero_band ? 4 : 3;
+  else if (l1 < -c.zero_band) c.regime = 1;  // attracting: periodic, with a period longer than looked for
+  else c.regime = k_chaotic ? 3 : 2;         // a zero exponent: a torus, unless the 0-1 test sees weak chaos
+  return c;
+}
+
+int paper_regime(int distinct_values) {
+  if (distinct_values <= 0) return -1;
+  if (distinct_values < 80) return 1;
+  if (distinct_values < 2500) return 2;
+  return 3;
+}
+
+}  // namespace attnmf::analysis
