@@ -130,6 +130,8 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
     }
     if (std::strcmp(argv[i], "--resume") == 0) resume = true;
   }
+  // First of all: a stop signal during start-up must stop the sweep cleanly, not kill the rank.
+  install_stop_handlers();
   io::mpi::Environment environment(argc, argv);
   int rank = 0;
   io::mpi::check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
@@ -177,7 +179,6 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
     sweep::DriverOptions options;
     options.command_line = command_line;
     options.resume = verdict == resume_journal;
-    install_stop_handlers();
     options.stop_requested = [] { return stop_requested(); };
     const sweep::SweepSummary s = sweep::run_sweep(MPI_COMM_WORLD, cfg, options);
     if (s.interrupted) {

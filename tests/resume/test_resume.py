@@ -34,6 +34,19 @@ def start(output, extra=(), ranks=1, resume=True):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def wait_for_progress(output, process, points=1, deadline=120):
+    """Waits until the running sweep has journalled `points` points (a record is a few hundred
+    bytes at least), so that a signal lands mid-sweep however loaded the machine is."""
+    journal = output + ".journal"
+    end = time.time() + deadline
+    while time.time() < end and process.poll() is None:
+        if os.path.isdir(journal):
+            size = sum(os.path.getsize(os.path.join(journal, n)) for n in os.listdir(journal) if n.endswith(".journal"))
+            if size >= points * 200:
+                return
+        time.sleep(0.05)
+
+
 def run(output, extra=(), ranks=1, resume=True, timeout=600):
     p = subprocess.run(command(output, extra, ranks, resume), env=ENV, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=timeout)
@@ -121,7 +134,7 @@ try:
         for name, sig, ranks in (("SIGTERM", signal.SIGTERM, 1), ("SIGINT", signal.SIGINT, 1), ("SIGUSR1", signal.SIGUSR1, 2)):
             out = os.path.join(work, f"{name}.h5")
             p = start(out, extra, ranks)
-            time.sleep(1.5)
+            wait_for_progress(out, p)
             t0 = time.time()
             p.send_signal(sig)
             log, _ = p.communicate(timeout=60)
@@ -143,7 +156,7 @@ try:
     elif SCENARIO == "refusals":
         out = os.path.join(work, "refuse.h5")
         p = start(out, extra)
-        time.sleep(1.5)
+        wait_for_progress(out, p)
         p.send_signal(signal.SIGTERM)
         p.communicate(timeout=60)
         before = digest([out, out + ".journal"])
@@ -164,7 +177,7 @@ try:
     elif SCENARIO == "corrupt":
         out = os.path.join(work, "corrupt.h5")
         p = start(out, extra, 2)
-        time.sleep(1.5)
+        wait_for_progress(out, p)
         p.send_signal(signal.SIGUSR1)
         p.communicate(timeout=60)
         inflight = [n for n in os.listdir(out + ".journal") if n.endswith(".inflight")]
