@@ -48,6 +48,9 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
     d["lyapunov"] = h5::create_dataset<double>(f.file_, "points/lyapunov", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number);
   if (S > 0) d["samples"] = h5::create_dataset<double>(f.file_, "points/samples", {n, S, M}, {}, not_a_number);
   d["distinct_values"] = h5::create_dataset<std::int32_t>(f.file_, "points/distinct_values", {n});
+  d["paper_regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/paper_regime", {n}, {}, std::int8_t{-1});
+  d["zero_one"] = h5::create_dataset<double>(f.file_, "points/zero_one_k", {n}, {}, not_a_number);
+  d["zero_band"] = h5::create_dataset<double>(f.file_, "points/lyapunov_zero_band", {n}, {}, not_a_number);
   d["section_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/section_total", {n});
   d["crossings_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/crossings_total", {n});
   d["section_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/section_count", {n});
@@ -79,6 +82,17 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
                       std::string_view("the paper's counting classifier: distinct values of m^o_se[0] among the samples "
                                        "at analysis.count_resolution, computed per point"));
   h5::write_attribute(points, "period", std::string_view("exact recurrence period of the window state, 0 if none"));
+  h5::write_attribute(points, "lyapunov",
+                      std::string_view("the analysis.lyapunov largest Lyapunov exponents of the attention-window map per "
+                                       "step (natural log), descending, over the recorded steps"));
+  h5::write_attribute(points, "regime_rule",
+                      std::string_view("exact recurrence decides (0 or 1); else lambda_1 > band: chaotic (hyperchaotic if "
+                                       "lambda_2 > band too); lambda_1 < -band: periodic; |lambda_1| <= band: "
+                                       "quasi-periodic unless the 0-1 test K > 0.5 (weak chaos). band = "
+                                       "lyapunov_zero_band = 50 ln(T)/T for T recorded steps"));
+  h5::write_attribute(points, "paper_regime",
+                      std::string_view("the paper's label from distinct_values with the authors' thresholds: periodic "
+                                       "below 80, quasi-periodic below 2500, chaotic above"));
   return f;
 }
 
@@ -97,6 +111,9 @@ void SweepFile::write_point(const sweep::PointResult& r) {
     if (lyapunov_ > 0 && !r.lyapunov.empty()) h5::write_rows<double>(d.at("lyapunov"), row, 1, r.lyapunov);
     if (samples_ > 0) h5::write_rows<double>(d.at("samples"), row, 1, a.samples);
     one("distinct_values", static_cast<std::int32_t>(a.distinct_values));
+    one("paper_regime", static_cast<std::int8_t>(r.paper_regime));
+    one("zero_one", r.zero_one);
+    one("zero_band", r.zero_band);
     one("section_total", static_cast<std::int64_t>(a.section_total));
     one("crossings_total", static_cast<std::int64_t>(a.crossings_total));
     const auto kept_section = a.section.size() / M, kept_crossings = a.crossings.size() / M;

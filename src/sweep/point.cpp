@@ -9,6 +9,8 @@
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/vector.hpp>
 
+#include "attnmf/analysis/classification.hpp"
+#include "attnmf/dynamics/lyapunov.hpp"
 #include "attnmf/model/integrator.hpp"
 #include "attnmf/model/mean_field_map.hpp"
 
@@ -98,12 +100,14 @@ std::variant<PointResult, PartialPoint> PointComputer::compute(long long index, 
     // Stop requests are honoured between chunks of 2^16 steps: well under a millisecond each.
     constexpr long long chunk = 1 << 16;
     const auto stopping = [&] { return stop && stop->load(std::memory_order_relaxed); };
+    const std::optional<dynamics::LyapunovEstimator>* lyapunov_now = nullptr;
     const auto stopped_here = [&](const analysis::PointAnalyzer* analyzer) {
       PartialPoint partial;
       partial.index = index;
       partial.steps_done = integrator.steps_done();
       partial.window = integrator.window();
       if (analyzer) partial.analyzer_state = save_state(*analyzer);
+      if (lyapunov_now && *lyapunov_now) partial.lyapunov_state = save_state((*lyapunov_now)->state());
       partial.seconds = seconds();
       return partial;
     };
@@ -119,6 +123,18 @@ std::variant<PointResult, PartialPoint> PointComputer::compute(long long index, 
     const int M = map.features();
     analysis::PointAnalyzer analyzer(M, map.context(), steps - transient, analysis_settings(config_));
     if (from && !from->analyzer_state.empty()) load_state(from->analyzer_state, analyzer);
+    // The tangent dynamics over the recorded steps, started from the window the recording starts
+    // from (or restored with it).
+    std::optional<dynamics::LyapunovEstimator> lyapunov;
+    if (config_.analysis.lyapunov > 0) {
+      lyapunov.emplace(map, integrator.window(), config_.analysis.lyapunov);
+      if (from && !from->lyapunov_state.empty()) {
+        dynamics::LyapunovEstimator::State state;
+        load_state(from->lyapunov_state, state);
+        lyapunov->restore(state);
+      }
+    }
+    lyapunov_now = &lyapunov;
     std::vector<double> row(static_cast<std::size_t>(6 * M));
     const model::StepRecord record{row.data(), row.data() + M, row.data() + 2 * M,
                                    row.data() + 3 * M, row.data() + 4 * M, row.data() + 5 * M};
@@ -126,6 +142,7 @@ std::variant<PointResult, PartialPoint> PointComputer::compute(long long index, 
       if (stopping()) return stopped_here(&analyzer);
       const long long n = std::min(chunk, steps - integrator.steps_done());
       for (long long s = 0; s < n; ++s) {
+        if (lyapunov) lyapunov->advance(integrator.attention().data(), integrator.newest_position());
         integrator.step(&record);
         if (!finite({record.attention, static_cast<std::size_t>(M)}))
           throw std::runtime_error("non-finite attention at step " + std::to_string(integrator.steps_done() - 1));
@@ -134,7 +151,21 @@ std::variant<PointResult, PartialPoint> PointComputer::compute(long long index, 
     }
     result.analysis = analyzer.finish();
     result.period = result.analysis.period;
-    result.regime = result.analysis.regime;
+    if (lyapunov) {
+      result.lyapunov = lyapunov->result().exponents;
+      for (double exponent : result.lyapunov)
+        if (!std::isfinite(exponent)) throw std::runtime_error("a Lyapunov exponent is not finite");
+    }
+    // The 0-1 test on the plotted coordinate of the recorded samples.
+    std::vector<double> series;
+    for (std::size_t r = 0; r < result.analysis.samples.size() / static_cast<std::size_t>(M); ++r)
+      series.push_back(result.analysis.samples[r * static_cast<std::size_t>(M)]);
+    result.zero_one = analysis::zero_one_test(series);
+    const analysis::Classification label = analysis::classify(result.period, result.analysis.regime, result.lyapunov,
+                                                              steps - transient, result.zero_one);
+    result.regime = label.regime;
+    result.zero_band = label.zero_band;
+    result.paper_regime = analysis::paper_regime(result.analysis.distinct_values);
     result.final_window = integrator.window();
     result.status = PointStatus::done;
   } catch (const std::exception& e) {

@@ -25,7 +25,8 @@ void serialize(Archive& a, attnmf::analysis::PointAnalysis& p, unsigned) {
 
 template <class Archive>
 void serialize(Archive& a, attnmf::sweep::PointResult& r, unsigned) {
-  a& r.index& r.status& r.error& r.analysis& r.lyapunov& r.regime& r.period& r.final_window& r.seconds;
+  a& r.index& r.status& r.error& r.analysis& r.lyapunov& r.zero_one& r.zero_band& r.regime& r.paper_regime& r.period&
+      r.final_window& r.seconds;
 }
 
 template <class Archive>
