@@ -1,4 +1,5 @@
 #include "attnmf/analysis/classification.hpp"
+#include "attnmf/analysis/point_analysis.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -87,6 +88,19 @@ Classification classify(int period, int recurrence_regime, const std::vector<dou
   else if (l1 < -c.zero_band) c.regime = 1;  // attracting: periodic, with a period longer than looked for
   else c.regime = k_chaotic ? 3 : 2;         // a zero exponent: a torus, unless the 0-1 test sees weak chaos
   return c;
+}
+
+Verdict judge(const PointAnalysis& analysis, const std::vector<double>& lyapunov, long long recorded_steps) {
+  Verdict v;
+  const auto M = static_cast<std::size_t>(std::max(analysis.features, 1));
+  std::vector<double> series;
+  for (std::size_t r = 0; r < analysis.samples.size() / M; ++r) series.push_back(analysis.samples[r * M]);
+  v.zero_one = zero_one_test(series);
+  const Classification c = classify(analysis.period, analysis.regime, lyapunov, recorded_steps, v.zero_one);
+  v.regime = c.regime;
+  v.zero_band = c.zero_band;
+  v.paper_regime = paper_regime(analysis.distinct_values);
+  return v;
 }
 
 int paper_regime(int distinct_values) {

@@ -7,7 +7,11 @@
 #include <optional>
 
 #include "attnmf/config/config.hpp"
+#include "attnmf/analysis/classification.hpp"
+#include "attnmf/analysis/point_analysis.hpp"
+#include "attnmf/dynamics/lyapunov.hpp"
 #include "attnmf/dynamics/trajectory.hpp"
+#include "attnmf/sweep/point.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/io/trajectory_file.hpp"
 #include "attnmf/model/integrator.hpp"
@@ -116,13 +120,37 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
       }
       return !stop_requested();
     };
+    // The analysis a sweep point makes, over the recorded steps.
+    const long long recorded = cfg.run.steps - cfg.run.transient;
+    analysis::PointAnalyzer analyzer(cfg.model.features, cfg.model.context, recorded, sweep::analysis_settings(cfg));
+    std::optional<dynamics::LyapunovEstimator> lyapunov;
+    dynamics::StepHooks hooks;
+    hooks.before = [&](const model::Integrator& at) {
+      if (cfg.analysis.lyapunov == 0) return;
+      if (!lyapunov) lyapunov.emplace(*map, at.window(), cfg.analysis.lyapunov, cfg.analysis.lyapunov_trace);
+      lyapunov->advance(at.attention().data(), at.newest_position());
+    };
+    hooks.after = [&](const model::Integrator& at, const model::StepRecord& record) {
+      analyzer.observe(record.output_semantic, record.attention, at.newest_position());
+    };
     const bool completed = dynamics::run_trajectory(
         *integrator, {cfg.run.steps, cfg.run.transient, 1 << 16},
-        [&](long long first_row, const dynamics::RecordedRows& rows) { writer.write_rows(first_row, rows); }, progress);
+        [&](long long first_row, const dynamics::RecordedRows& rows) { writer.write_rows(first_row, rows); }, progress,
+        hooks);
     if (!completed) {
       spdlog::warn("stopped by signal {} after {} steps; no file written", stop_signal(), integrator->steps_done());
       return exit_interrupted;
     }
+    const analysis::PointAnalysis found = analyzer.finish();
+    const dynamics::LyapunovSpectrum spectrum = lyapunov ? lyapunov->result() : dynamics::LyapunovSpectrum{};
+    const analysis::Verdict verdict = analysis::judge(found, spectrum.exponents, recorded);
+    writer.write_analysis(found, verdict, spectrum.exponents, spectrum.trace, cfg.analysis.lyapunov_trace);
+    const char* regimes[] = {"undetermined", "fixed point", "periodic", "quasi-periodic", "chaotic", "hyperchaotic"};
+    std::string exponents;
+    for (double l : spectrum.exponents) exponents += fmt::format(" {:.4g}", l);
+    spdlog::info("regime: {}{}; Lyapunov exponents:{}; 0-1 test K = {:.3f}", regimes[verdict.regime + 1],
+                 found.period > 0 ? " (period " + std::to_string(found.period) + ")" : std::string(), exponents,
+                 verdict.zero_one);
     provenance.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     provenance.figures = {{"steps_per_second", cfg.run.steps / provenance.wall_seconds}};
     writer.finish(integrator->window(), provenance);

@@ -129,6 +129,10 @@ const std::vector<KeySpec>& keys() {
       {"analysis.lyapunov", "How many of the largest Lyapunov exponents to compute; 0 computes none.",
        "an integer from 0 to model.features * model.context (the dimension of the attention window)",
        "3, or M*L when that is smaller"},
+      {"analysis.lyapunov_trace",
+       "attnmf trajectory: record the running Lyapunov estimates every this many recorded steps (/analysis/"
+       "lyapunov_trace), to judge their convergence; 0 records none.",
+       "an integer >= 0", ""},
       {"analysis.section_feature",
        "The Poincare section is m^o_se[section_feature] = 0 (the paper's section: feature 1 near 0).",
        "an integer from 0 to model.features - 1", "1, or 0 when model.features = 1"},
@@ -401,6 +405,7 @@ class Resolver {
     grid("sweep.epsilon", c.sweep.epsilon, c.model.epsilon, epsilon_range);
     integer("analysis.samples", c.analysis.samples, {0, long_long_max});
     integer("analysis.lyapunov", c.analysis.lyapunov, {0, int_max});
+    integer("analysis.lyapunov_trace", c.analysis.lyapunov_trace, {0, long_long_max});
     integer("analysis.section_feature", c.analysis.section_feature, {0, int_max});
     real("analysis.section_tolerance", c.analysis.section_tolerance, positive_range);
     integer("analysis.section_max", c.analysis.section_max, {0, 1'000'000});
@@ -694,6 +699,7 @@ std::vector<std::pair<std::string, std::string>> Config::key_values() const {
       {"sweep.epsilon", grid_text(sweep.epsilon)},
       {"analysis.samples", integer(analysis.samples)},
       {"analysis.lyapunov", integer(analysis.lyapunov)},
+      {"analysis.lyapunov_trace", integer(analysis.lyapunov_trace)},
       {"analysis.section_feature", integer(analysis.section_feature)},
       {"analysis.section_tolerance", format_real(analysis.section_tolerance)},
       {"analysis.section_max", integer(analysis.section_max)},

@@ -33,7 +33,7 @@ const std::vector<double>& RecordedRows::quantity(int index) const {
 }
 
 bool run_trajectory(model::Integrator& integrator, const TrajectoryPlan& plan, const RowSink& sink,
-                    const Progress& progress) {
+                    const Progress& progress, const StepHooks& hooks) {
   if (plan.transient < 0 || plan.transient >= plan.steps) throw std::invalid_argument("transient must be in [0, steps)");
   // Progress is reported every 2^18 steps: often enough for a person, rarely enough to cost nothing.
   constexpr long long report_every = 1 << 18;
@@ -50,7 +50,9 @@ bool run_trajectory(model::Integrator& integrator, const TrajectoryPlan& plan, c
         std::min<long long>(static_cast<long long>(plan.block_rows), plan.steps - integrator.steps_done()));
     for (std::size_t r = 0; r < block; ++r) {
       const model::StepRecord record = rows.record(r);
+      if (hooks.before) hooks.before(integrator);
       integrator.step(&record);
+      if (hooks.after) hooks.after(integrator, record);
     }
     rows.rows = block;
     sink(first_row, rows);

@@ -44,6 +44,41 @@ void TrajectoryWriter::write_rows(long long first_row, const dynamics::RecordedR
                            std::span<const double>(rows.quantity(q).data(), values));
 }
 
+void TrajectoryWriter::write_analysis(const analysis::PointAnalysis& a, const analysis::Verdict& verdict,
+                                      const std::vector<double>& lyapunov,
+                                      const std::vector<std::vector<double>>& lyapunov_trace, long long trace_every) {
+  const auto scalar = [&](const char* name, auto value) {
+    using T = decltype(value);
+    h5::Handle d = h5::create_dataset<T>(file_, std::string("analysis/") + name, {1});
+    h5::write_all<T>(d, std::span<const T>(&value, 1));
+  };
+  scalar("regime", static_cast<std::int8_t>(verdict.regime));
+  scalar("period", static_cast<std::int32_t>(a.period));
+  scalar("zero_one_k", verdict.zero_one);
+  scalar("lyapunov_zero_band", verdict.zero_band);
+  scalar("distinct_values", static_cast<std::int32_t>(a.distinct_values));
+  scalar("paper_regime", static_cast<std::int8_t>(verdict.paper_regime));
+  if (!lyapunov.empty()) {
+    h5::Handle d = h5::create_dataset<double>(file_, "analysis/lyapunov", {lyapunov.size()});
+    h5::write_all<double>(d, lyapunov);
+  }
+  const auto M = static_cast<hsize_t>(std::max(a.features, 1));
+  h5::Handle c = h5::create_dataset<double>(file_, "analysis/crossings", {a.crossings.size() / M, M});
+  if (!a.crossings.empty()) h5::write_all<double>(c, a.crossings);
+  if (!lyapunov_trace.empty()) {
+    const auto k = static_cast<hsize_t>(lyapunov_trace.front().size());
+    std::vector<double> flat;
+    for (const auto& row : lyapunov_trace) flat.insert(flat.end(), row.begin(), row.end());
+    h5::Handle t = h5::create_dataset<double>(file_, "analysis/lyapunov_trace", {lyapunov_trace.size(), k});
+    h5::write_all<double>(t, flat);
+    h5::write_attribute(t, "every", static_cast<std::int64_t>(trace_every));
+    h5::write_attribute(t, "description", std::string_view("row i: the running estimates after (i+1)*every recorded steps"));
+  }
+  h5::Handle group = h5::open_group(file_, "analysis");
+  h5::write_attribute(group, "regime", std::string_view("-1 undetermined, 0 fixed point, 1 periodic, 2 quasi-periodic, "
+                                                        "3 chaotic, 4 hyperchaotic (rules as for sweep points)"));
+}
+
 void TrajectoryWriter::finish(const model::Window& final_window, const Provenance& provenance) {
   write_window(file_, "trajectory/final_window", final_window);
   write_provenance(file_, provenance);

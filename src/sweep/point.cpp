@@ -156,16 +156,11 @@ std::variant<PointResult, PartialPoint> PointComputer::compute(long long index, 
       for (double exponent : result.lyapunov)
         if (!std::isfinite(exponent)) throw std::runtime_error("a Lyapunov exponent is not finite");
     }
-    // The 0-1 test on the plotted coordinate of the recorded samples.
-    std::vector<double> series;
-    for (std::size_t r = 0; r < result.analysis.samples.size() / static_cast<std::size_t>(M); ++r)
-      series.push_back(result.analysis.samples[r * static_cast<std::size_t>(M)]);
-    result.zero_one = analysis::zero_one_test(series);
-    const analysis::Classification label = analysis::classify(result.period, result.analysis.regime, result.lyapunov,
-                                                              steps - transient, result.zero_one);
-    result.regime = label.regime;
-    result.zero_band = label.zero_band;
-    result.paper_regime = analysis::paper_regime(result.analysis.distinct_values);
+    const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, steps - transient);
+    result.zero_one = verdict.zero_one;
+    result.zero_band = verdict.zero_band;
+    result.regime = verdict.regime;
+    result.paper_regime = verdict.paper_regime;
     result.final_window = integrator.window();
     result.status = PointStatus::done;
   } catch (const std::exception& e) {

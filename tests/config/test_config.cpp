@@ -149,7 +149,7 @@ TEST_F(ConfigTest, KeyValuesListsEveryKeyInAFixedOrder) {
       "init.mode", "init.checkpoint", "init.token",
       "run.steps", "run.transient",
       "sweep.beta", "sweep.gamma", "sweep.epsilon",
-      "analysis.samples", "analysis.lyapunov", "analysis.section_feature", "analysis.section_tolerance",
+      "analysis.samples", "analysis.lyapunov", "analysis.lyapunov_trace", "analysis.section_feature", "analysis.section_tolerance",
       "analysis.section_max", "analysis.period_max", "analysis.period_tolerance", "analysis.count_resolution",
       "output.file",
       "parallel.threads_per_rank", "parallel.block_points"};

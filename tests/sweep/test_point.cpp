@@ -8,6 +8,7 @@
 
 #include "attnmf/config/config.hpp"
 #include "attnmf/sweep/grid.hpp"
+#include "attnmf/model/weights.hpp"
 #include "attnmf/sweep/point.hpp"
 
 namespace {
@@ -82,6 +83,32 @@ TEST(SweepGrid, IndexesBetaFastest) {
   EXPECT_EQ(p.gamma, 20);
   EXPECT_EQ(p.epsilon, 0.2);
   EXPECT_THROW(grid.point(12), std::out_of_range);
+}
+
+}  // namespace
+
+namespace {
+
+// The paper's trajectory figure: at its settings, from its checkpoint window, 1.2e6 steps with 1e6
+// discarded, the six β values are classified as the paper finds them. The map is multistable near
+// some of them: this is the attractor reached from the paper's window with this arithmetic.
+TEST(PaperRegimes, TheSixBetaValuesOfTheTrajectoryFigure) {
+  const std::string window = std::string(ATTNMF_REFERENCE_DIR) + "/checkpoint_window.txt";
+  const char* argv[] = {"--init.checkpoint", window.c_str(), "--sweep.beta", "1.255,1.26405,1.266,1.27,1.28,1.4",
+                        "--output.file", "unused.h5"};
+  const config::Config cfg = config::parse(config::Command::sweep, static_cast<int>(std::size(argv)), argv).config;
+  const model::Weights weights = model::draw_weights(cfg.model);
+  const sweep::PointComputer computer(cfg, weights);
+  const int expected[] = {2, 2, 3, 1, 3, 3};  // quasi-periodic, quasi-periodic, chaotic, periodic, chaotic, chaotic
+  for (long long p = 0; p < 6; ++p) {
+    const sweep::PointResult r = computer.compute(p);
+    ASSERT_EQ(r.status, sweep::PointStatus::done) << r.error;
+    EXPECT_EQ(r.regime, expected[p]) << "beta = " << computer.grid().point(p).beta << ", lambda_1 = " << r.lyapunov[0]
+                                     << ", K = " << r.zero_one;
+    if (p == 3) {
+      EXPECT_EQ(r.period, 28);  // the authors' code finds period 28
+    }
+  }
 }
 
 }  // namespace

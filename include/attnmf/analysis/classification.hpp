@@ -43,6 +43,17 @@ struct Classification {
 Classification classify(int period, int recurrence_regime, const std::vector<double>& lyapunov, long long recorded_steps,
                         double zero_one_k, const ClassificationSettings& settings = {});
 
+// Everything a point concludes from its evidence: the 0-1 test on the plotted coordinate of the
+// recorded samples, the regime, the zero band used, and the paper's own label.
+struct Verdict {
+  double zero_one = 0.0;
+  double zero_band = 0.0;
+  int regime = -1;
+  int paper_regime = -1;
+};
+struct PointAnalysis;
+Verdict judge(const PointAnalysis& analysis, const std::vector<double>& lyapunov, long long recorded_steps);
+
 // The paper's own labels from its count of distinct values (the authors' thresholds: periodic
 // below 80 distinct values, quasi-periodic below 2500, chaotic above).
 int paper_regime(int distinct_values);

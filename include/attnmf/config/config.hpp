@@ -46,6 +46,7 @@ struct SweepConfig {
 struct AnalysisConfig {
   long long samples = 20'000;
   int lyapunov = 3;
+  long long lyapunov_trace = 0;     // trajectory: running estimates every this many steps (0: none)
   int section_feature = 1;          // lowered to 0 when M = 1 and the user did not set it
   double section_tolerance = 1e-3;  // the paper's Poincaré section
   long long section_max = 1000;

@@ -33,8 +33,15 @@ using RowSink = std::function<void(long long first_row, const RecordedRows& rows
 // Called now and then with the number of steps done; returning false stops the run early.
 using Progress = std::function<bool(long long steps_done)>;
 
+// Per-step hooks over the recorded steps, for analyses that follow the trajectory (tangent
+// dynamics before a step, observers after it).
+struct StepHooks {
+  std::function<void(const model::Integrator&)> before;
+  std::function<void(const model::Integrator&, const model::StepRecord&)> after;
+};
+
 // Runs `plan.steps − integrator.steps_done()` more steps. Returns false when `progress` stopped it.
 bool run_trajectory(model::Integrator& integrator, const TrajectoryPlan& plan, const RowSink& sink,
-                    const Progress& progress = {});
+                    const Progress& progress = {}, const StepHooks& hooks = {});
 
 }  // namespace attnmf::dynamics

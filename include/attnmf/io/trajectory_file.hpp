@@ -3,6 +3,8 @@
 
 #include <filesystem>
 
+#include "attnmf/analysis/classification.hpp"
+#include "attnmf/analysis/point_analysis.hpp"
 #include "attnmf/config/config.hpp"
 #include "attnmf/dynamics/trajectory.hpp"
 #include "attnmf/io/hdf5.hpp"
@@ -21,6 +23,11 @@ class TrajectoryWriter {
   ~TrajectoryWriter();
 
   void write_rows(long long first_row, const dynamics::RecordedRows& rows);
+  // /analysis: what a sweep point records (regime, period, exponents, indicators, crossings) and,
+  // when asked for, the running Lyapunov estimates [rows][k].
+  void write_analysis(const analysis::PointAnalysis& analysis, const analysis::Verdict& verdict,
+                      const std::vector<double>& lyapunov, const std::vector<std::vector<double>>& lyapunov_trace,
+                      long long trace_every);
   // Writes the final window and provenance, closes and renames into place.
   void finish(const model::Window& final_window, const Provenance& provenance);
 

@@ -1,0 +1,507 @@
+#!/usr/bin/env python3
+"""Tests of tools/attnmf-plot, one case per ctest test (tests/tools/CMakeLists.txt).
+
+    test_attnmf_plot.py --attnmf BIN --plot SCRIPT --source DIR --data DIR CASE
+
+`inputs` (the ctest fixture) writes the input files into --data: a trajectory, a 1-D and a 2-D sweep
+made by the attnmf executable at small sizes, and synthetic sweep files written here with h5py whose
+regimes and Lyapunov exponents are known (every regime, some pending and failed points). The other
+cases render figures and check that each is a PNG or PDF of the requested size that is not blank and
+shows what it should (the regime colours where regimes are drawn), or that bad input is refused with
+exit status 2 and one line on stderr.
+"""
+
+import argparse
+import importlib.machinery
+import importlib.util
+import os
+import re
+import struct
+import subprocess
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.image  # noqa: E402
+import numpy as np  # noqa: E402
+
+# The regime colours attnmf-plot promises (the same table as in the script; a change there must be
+# a deliberate change here).
+REGIME_COLOURS = {
+    -1: "#bcbd22",
+    0: "#8c564b",
+    1: "#1f77b4",
+    2: "#2ca02c",
+    3: "#d62728",
+    4: "#9467bd",
+}
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+def run(command, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, **kwargs)
+    return result
+
+
+def make_inputs(opts):
+    os.makedirs(opts.data, exist_ok=True)
+    config = os.path.join(opts.source, "jobs", "paper-trajectory.ini")
+    jobs = {
+        "trajectory.h5": ["trajectory", "--run.steps", "60000", "--run.transient", "50000"],
+        "sweep.h5": ["sweep", "--sweep.beta", "1.24:1.28:41", "--run.steps", "40000", "--run.transient",
+                     "35000", "--analysis.samples", "1000"],
+        "grid.h5": ["sweep", "--sweep.beta", "1.25:1.29:6", "--sweep.gamma", "200:240:5", "--run.steps",
+                    "30000", "--run.transient", "25000", "--analysis.samples", "500"],
+    }
+    for name, arguments in jobs.items():
+        path = os.path.join(opts.data, name)
+        if os.path.exists(path):
+            os.remove(path)  # attnmf sweep never overwrites
+        command = [opts.attnmf, arguments[0], "--config", config, "--output.file", path] + arguments[1:]
+        result = run(command)
+        check(result.returncode == 0 and os.path.exists(path),
+              f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
+    write_synthetic_sweep(os.path.join(opts.data, "synthetic.h5"))
+    write_synthetic_sweep(os.path.join(opts.data, "no-lyapunov.h5"), lyapunov="nan")
+    write_synthetic_sweep(os.path.join(opts.data, "no-lyapunov-dataset.h5"), lyapunov="absent")
+    write_synthetic_sweep(os.path.join(opts.data, "no-samples.h5"), samples=False)
+    print(f"inputs written to {opts.data}")
+
+
+def synthetic_regimes(n):
+    """Runs of every regime along beta: fixed point, periodic, quasi-periodic, chaotic, hyperchaotic,
+    undetermined."""
+    codes = np.array([0, 1, 2, 3, 4, -1])
+    return codes[np.minimum(np.arange(n) * len(codes) // n, len(codes) - 1)].astype(np.int8)
+
+
+def write_synthetic_sweep(path, lyapunov="filled", samples=True):
+    """A 60 beta x 3 gamma sweep written like `attnmf sweep` writes one, with known content."""
+    n_beta, n_gamma, n_samples, features, kept = 60, 3, 400, 3, 50
+    beta = np.linspace(1.0, 1.5, n_beta)
+    gamma = np.array([200.0, 220.0, 240.0])
+    n = n_beta * n_gamma
+    rng = np.random.default_rng(7)
+    regime = np.tile(synthetic_regimes(n_beta), n_gamma)
+    status = np.ones(n, dtype=np.uint8)
+    status[5] = 0  # pending
+    status[n_beta + 7] = 2  # failed
+    period = np.where(regime == 1, 7, 0).astype(np.int32)
+    t = np.arange(n_samples)
+    data = np.empty((n, n_samples, features))
+    for p in range(n):
+        amplitude = 0.05 + 0.3 * (p % n_beta) / n_beta
+        if regime[p] == 0:
+            data[p] = amplitude * np.array([0.5, -0.2, 0.1])
+        elif regime[p] == 1:
+            data[p] = amplitude * np.sin(2 * np.pi * (t[:, None] % 7) / 7 + np.arange(features))
+        elif regime[p] == 2:
+            data[p] = amplitude * np.sin(2 * np.pi * 0.1234 * t[:, None] + np.arange(features))
+        else:
+            data[p] = amplitude * (2 * rng.random((n_samples, features)) - 1)
+    crossings = np.full((n, 1000, features), np.nan)
+    crossings[:, :kept] = data[:, :kept]
+    exponents = np.full((n, 3), np.nan)
+    largest = {0: -0.3, 1: -0.05, 2: 0.0, 3: 0.03, 4: 0.05, -1: 0.01}
+    for p in range(n):
+        l1 = largest[int(regime[p])]
+        exponents[p] = [l1, -0.1 if regime[p] != 4 else 0.01, -0.4]
+    with h5py.File(path, "w") as f:
+        f.attrs["kind"] = "sweep"
+        for key, value in {"model.features": "3", "model.context": "4", "weights.seed": "1",
+                           "model.epsilon": "0.02", "model.gamma": "220", "weights.correlations": "segments",
+                           "analysis.section_feature": "1", "analysis.section_tolerance": "0.001"}.items():
+            f.attrs[key] = value
+        f["grid/beta"] = beta
+        f["grid/gamma"] = gamma
+        f["grid/epsilon"] = np.array([0.02])
+        f["model/tables/o"] = np.full((4, features), 0.25)
+        f["points/status"] = status
+        f["points/regime"] = regime
+        f["points/period"] = period
+        if samples:
+            f["points/samples"] = data
+        f["points/crossings"] = crossings
+        f["points/crossings_count"] = np.full(n, kept, dtype=np.int32)
+        f["points/section"] = crossings
+        f["points/section_count"] = np.full(n, kept, dtype=np.int32)
+        if lyapunov == "filled":
+            f["points/lyapunov"] = exponents
+        elif lyapunov == "nan":
+            f["points/lyapunov"] = np.full((n, 3), np.nan)
+
+
+# --------------------------------------------------------------------------------------------
+# Checking figures
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        header = f.read(24)
+    check(header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG file")
+    check(header[12:16] == b"IHDR", f"{path}: PNG without an IHDR chunk first")
+    return struct.unpack(">II", header[16:24])
+
+
+def pdf_size(path):
+    with open(path, "rb") as f:
+        content = f.read()
+    check(content.startswith(b"%PDF-"), f"{path} is not a PDF file")
+    check(b"%%EOF" in content[-64:], f"{path}: PDF is truncated (no %%EOF)")
+    box = re.search(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]", content)
+    check(box is not None, f"{path}: PDF without a MediaBox")
+    x0, y0, x1, y1 = (float(v) for v in box.groups())
+    return x1 - x0, y1 - y0
+
+
+def rgb(colour):
+    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def pixels_near(image, colour, tolerance=12.0):
+    """How many pixels are within `tolerance` (0..255 per channel) of a colour."""
+    distance = np.abs(image[:, :, :3] * 255.0 - rgb(colour)).max(axis=2)
+    return int(np.count_nonzero(distance <= tolerance))
+
+
+def check_png(path, size, dpi, colours=(), min_ink=0.03, min_distinct=8, min_pixels=20, skip_top=0.0):
+    """A PNG of size*dpi pixels, with ink on at least `min_ink` of it, at least `min_distinct` colours,
+    and at least `min_pixels` pixels of each colour in `colours` below the top `skip_top` of the image
+    (where titles and legends above the axes are)."""
+    check(os.path.isfile(path), f"{path} was not written")
+    width, height = png_size(path)
+    expected = (round(size[0] * dpi), round(size[1] * dpi))
+    check((width, height) == expected, f"{path} is {width}x{height} pixels, expected {expected[0]}x{expected[1]}")
+    image = matplotlib.image.imread(path)
+    check(image.shape[:2] == (height, width), f"{path}: decoded shape {image.shape} differs from the header")
+    rgb_bytes = np.round(image[:, :, :3] * 255).astype(np.uint8)
+    ink = np.mean(rgb_bytes.min(axis=2) < 250)
+    check(ink >= min_ink, f"{path} is nearly blank: {ink:.1%} of the pixels are not white")
+    distinct = len(np.unique(rgb_bytes.reshape(-1, 3)[::7], axis=0))
+    check(distinct >= min_distinct, f"{path} has only {distinct} distinct colours")
+    body = image[int(skip_top * height):]
+    for colour in colours:
+        count = pixels_near(body, colour)
+        check(count >= min_pixels, f"{path}: only {count} pixels of colour {colour} below the top "
+              f"{skip_top:.0%} (a regime that should be drawn), expected at least {min_pixels}")
+    print(f"{path}: {width}x{height}, {ink:.1%} ink, {distinct}+ colours; colours {list(colours)} present")
+
+
+def plot(opts, *arguments):
+    command = [sys.executable, opts.plot] + [str(a) for a in arguments]
+    result = run(command, env=dict(os.environ, MPLBACKEND="Agg"))
+    return command, result
+
+
+def render(opts, *arguments):
+    command, result = plot(opts, *arguments)
+    check(result.returncode == 0, f"{' '.join(command)} exited {result.returncode}:\n{result.stderr}")
+    output = arguments[arguments.index("-o") + 1]
+    check(result.stdout.strip() == output, f"stdout should be the figure's path {output!r}, was {result.stdout!r}")
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = os.stat(output).st_mode & 0o777
+    check(mode == 0o666 & ~umask, f"{output} has mode {mode:o}, expected {0o666 & ~umask:o} (umask {umask:o})")
+    leftovers = [name for name in os.listdir(os.path.dirname(output)) if name.startswith(".attnmf-plot-")]
+    check(not leftovers, f"temporary files left next to {output}: {leftovers}")
+    return output
+
+
+def refused(opts, *arguments, says=""):
+    """The command exits 2 with one line on stderr (containing `says`) and writes no figure."""
+    arguments = [str(a) for a in arguments]
+    output = arguments[arguments.index("-o") + 1] if "-o" in arguments else None
+    if output and os.path.exists(output):
+        os.remove(output)
+    command, result = plot(opts, *arguments)
+    check(result.returncode == 2, f"{' '.join(command)} exited {result.returncode}, expected 2:\n{result.stderr}")
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    check(len(lines) == 1, f"{' '.join(command)}: expected one line on stderr, got:\n{result.stderr}")
+    check(says.lower() in lines[0].lower(), f"{' '.join(command)}: stderr {lines[0]!r} does not mention {says!r}")
+    check("Traceback" not in result.stderr, f"{' '.join(command)} crashed:\n{result.stderr}")
+    if output:
+        check(not os.path.exists(output), f"{' '.join(command)} failed but left {output}")
+    print(f"refused as expected: {' '.join(arguments)}\n  -> {lines[0]}")
+
+
+def data(opts, name):
+    path = os.path.join(opts.data, name)
+    check(os.path.exists(path), f"{path} is missing: the tools.attnmf_plot.inputs fixture did not run")
+    return path
+
+
+def out(opts, name):
+    """Each case writes its figures into its own directory, so cases running in parallel do not meet."""
+    directory = os.path.join(opts.data, opts.case)
+    os.makedirs(directory, exist_ok=True)
+    return os.path.join(directory, name)
+
+
+# --------------------------------------------------------------------------------------------
+# Cases
+
+
+def case_bifurcation(opts):
+    sweep = data(opts, "sweep.h5")
+    with h5py.File(sweep, "r") as f:
+        present = set(np.asarray(f["points/regime"])[np.asarray(f["points/status"]) == 1].tolist())
+        has_crossings = int(np.asarray(f["points/crossings_count"]).sum()) > 0
+    check(has_crossings, f"{sweep}: no Poincare crossings at all; the sweep is too short to test the overlay")
+    figure = render(opts, "bifurcation", sweep, "-o", out(opts, "bifurcation.png"), "--size", 8, 5, "--dpi", 100)
+    # The legend above the axes shows every regime drawn; the points themselves are below it. The engine's
+    # sections can be a handful of 1-pixel dots (a fixed point), so one pixel of each colour must show.
+    check_png(figure, (8, 5), 100, colours=[REGIME_COLOURS[c] for c in sorted(present)], min_pixels=1,
+              skip_top=0.25)
+    # Every regime of the synthetic sweep, one gamma slice, small chunks so the reads are split.
+    figure = render(opts, "bifurcation", data(opts, "synthetic.h5"), "-o", out(opts, "bifurcation-synthetic.png"),
+                    "--gamma-index", 2, "--chunk", 7, "--size", 9, 5, "--dpi", 80)
+    check_png(figure, (9, 5), 80, colours=list(REGIME_COLOURS.values()), min_pixels=40, skip_top=0.25)
+
+
+def case_bifurcation_zoom(opts):
+    figure = render(opts, "bifurcation", data(opts, "sweep.h5"), "-o", out(opts, "bifurcation-zoom.pdf"),
+                    "--beta-range", 1.26, 1.28, "--section", "near-zero", "--feature", 2, "--size", 6, 4)
+    width, height = pdf_size(figure)
+    check((round(width), round(height)) == (432, 288), f"{figure} is {width}x{height} pt, expected 432x288")
+    print(f"{figure}: PDF {width:g}x{height:g} pt")
+    # A zoom on the synthetic sweep that contains only its chaotic and hyperchaotic points.
+    with h5py.File(data(opts, "synthetic.h5"), "r") as f:
+        beta = np.asarray(f["grid/beta"])
+    regimes = synthetic_regimes(len(beta))
+    low, high = beta[regimes == 3].min(), beta[regimes == 4].max()
+    figure = render(opts, "bifurcation", data(opts, "synthetic.h5"), "-o", out(opts, "bifurcation-synthetic-zoom.png"),
+                    "--beta-range", low, high, "--size", 6, 4, "--dpi", 100, "--bins-y", 100)
+    check_png(figure, (6, 4), 100, colours=[REGIME_COLOURS[3], REGIME_COLOURS[4]], min_pixels=40, skip_top=0.25)
+    image = matplotlib.image.imread(figure)
+    for code in (0, 1, 2):
+        check(pixels_near(image, REGIME_COLOURS[code], 6.0) < 20,
+              f"{figure}: colour of regime {code} drawn although --beta-range excludes those points")
+
+
+def case_lyapunov(opts):
+    figure = render(opts, "lyapunov", data(opts, "synthetic.h5"), "-o", out(opts, "lyapunov.png"),
+                    "--size", 8, 4, "--dpi", 100)
+    # The shading is the regime colour at alpha 0.22 over white.
+    shades = ["#%02x%02x%02x" % tuple(np.round(255 - 0.22 * (255 - rgb(c))).astype(int))
+              for c in REGIME_COLOURS.values()]
+    # Each regime's band is about a sixth of the axes; a legend patch alone is ~200 pixels.
+    check_png(figure, (8, 4), 100, colours=shades, min_pixels=5000)
+    figure = render(opts, "lyapunov", data(opts, "synthetic.h5"), "-o", out(opts, "lyapunov-one.pdf"), "--count", 1,
+                    "--gamma-index", 1)
+    pdf_size(figure)
+
+
+def case_lyapunov_missing(opts):
+    refused(opts, "lyapunov", data(opts, "no-lyapunov.h5"), "-o", out(opts, "lyapunov-nan.png"), says="lyapunov")
+    refused(opts, "lyapunov", data(opts, "no-lyapunov-dataset.h5"), "-o", out(opts, "lyapunov-absent.png"),
+            says="/points/lyapunov")
+    # The engine's own sweep: a figure once it computes exponents, until then a clear refusal.
+    sweep = data(opts, "sweep.h5")
+    with h5py.File(sweep, "r") as f:
+        computed = "points/lyapunov" in f and np.isfinite(np.asarray(f["points/lyapunov"])).any()
+    if computed:
+        figure = render(opts, "lyapunov", sweep, "-o", out(opts, "lyapunov-engine.png"), "--size", 8, 4, "--dpi", 100)
+        check_png(figure, (8, 4), 100)
+    else:
+        refused(opts, "lyapunov", sweep, "-o", out(opts, "lyapunov-engine.png"), says="lyapunov")
+
+
+def case_trajectory(opts):
+    trajectory = data(opts, "trajectory.h5")
+    figure = render(opts, "trajectory", trajectory, "-o", out(opts, "trajectory.png"), "--size", 12, 9, "--dpi", 80)
+    # tab10's first three colours are the three features of panel (a); the orange dashed 1/L lines.
+    check_png(figure, (12, 9), 80, colours=["#1f77b4", "#ff7f0e", "#2ca02c", "#d94801"], min_ink=0.08)
+    figure = render(opts, "trajectory", trajectory, "-o", out(opts, "trajectory-att.pdf"), "--quantity", "att",
+                    "--window", 50, "--feature", 2, "--x-feature", 2, "--y-feature", 0, "--max-lag", 40)
+    width, height = pdf_size(figure)
+    check((round(width), round(height)) == (864, 648), f"{figure} is {width}x{height} pt, expected 864x648")
+    print(f"{figure}: PDF {width:g}x{height:g} pt")
+    check_trajectory_panels(opts, trajectory)
+
+
+def check_trajectory_panels(opts, trajectory):
+    """What the panels hold: the phase plane is (x-feature, y-feature) of the file, the spectrum integrates
+    to the variance (Parseval), the autocorrelation is the direct sum, and 1/L and L are marked."""
+    module = load_script(opts.plot)
+    arguments = module.build_parser().parse_args(
+        ["trajectory", trajectory, "-o", "unused.png", "--x-feature", "2", "--y-feature", "0", "--feature", "1",
+         "--max-lag", "30"])
+    figure = module.plot_trajectory(arguments)
+    with h5py.File(trajectory, "r") as f:
+        mo = np.asarray(f["trajectory/mo"])
+        context = int(f.attrs["model.context"])
+    _, _, phase, spectrum, correlation = figure.axes
+    dots = phase.get_lines()[0]
+    check(np.array_equal(dots.get_xdata(), mo[:, 2]) and np.array_equal(dots.get_ydata(), mo[:, 0]),
+          "the phase plane does not show (m^o_2, m^o_0) of the file")
+    series = mo[:, 1]
+    curve = [line for line in spectrum.get_lines() if len(line.get_xdata()) > 2][0]
+    frequency, power = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
+    integral = power.sum() * (frequency[1] - frequency[0])
+    check(abs(integral / series.var() - 1) < 0.05,
+          f"the spectrum integrates to {integral:.4g}, the variance is {series.var():.4g}")
+    marks = [line.get_xdata()[0] for line in spectrum.get_lines() if len(line.get_xdata()) == 2]
+    check(any(abs(m - 1.0 / context) < 1e-12 for m in marks), f"no line at f = 1/L = {1.0 / context}: {marks}")
+    curve = [line for line in correlation.get_lines() if len(line.get_xdata()) > 2][0]
+    lags, values = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
+    check(lags[-1] == 30, f"autocorrelation up to lag {lags[-1]}, asked for 30")
+    centred = series - series.mean()
+    for lag in (0, 1, context, 17, 30):
+        direct = np.dot(centred[:len(centred) - lag], centred[lag:]) / np.dot(centred, centred)
+        check(abs(values[lag] - direct) < 1e-9, f"autocorrelation at lag {lag} is {values[lag]}, directly {direct}")
+    marks = [line.get_xdata()[0] for line in correlation.get_lines() if len(line.get_xdata()) == 2]
+    check(context in marks, f"no line at lag L = {context}: {marks}")
+    print("trajectory panels hold the phase plane, a Parseval-consistent spectrum and the autocorrelation")
+
+
+def case_phase_diagram(opts):
+    grid = data(opts, "grid.h5")
+    with h5py.File(grid, "r") as f:
+        present = set(np.asarray(f["points/regime"]).tolist())
+    figure = render(opts, "phase-diagram", grid, "-o", out(opts, "phase-diagram.png"), "--size", 7, 5, "--dpi", 100)
+    check_png(figure, (7, 5), 100, colours=[REGIME_COLOURS[c] for c in sorted(present)], min_ink=0.3,
+              min_pixels=400)
+    figure = render(opts, "phase-diagram", data(opts, "synthetic.h5"), "-o", out(opts, "phase-diagram-synthetic.png"),
+                    "--size", 7, 5, "--dpi", 100)
+    # Every regime, and the failed point in black.
+    check_png(figure, (7, 5), 100, colours=list(REGIME_COLOURS.values()), min_ink=0.3, min_pixels=5000)
+    # The cells themselves: each point's regime, the pending point -2 and the failed one -3.
+    module = load_script(opts.plot)
+    arguments = module.build_parser().parse_args(["phase-diagram", data(opts, "synthetic.h5"), "-o", "unused.png"])
+    figure = module.plot_phase_diagram(arguments)
+    meshes = [c for c in figure.axes[0].collections if hasattr(c, "get_array") and c.get_array() is not None]
+    check(len(meshes) == 1, f"expected one colour mesh in the phase diagram, found {len(meshes)}")
+    with h5py.File(data(opts, "synthetic.h5"), "r") as f:
+        n_beta, n_gamma = len(f["grid/beta"]), len(f["grid/gamma"])
+        status = np.asarray(f["points/status"]).reshape(n_gamma, n_beta)
+        expected = np.asarray(f["points/regime"]).reshape(n_gamma, n_beta).astype(int)
+    expected[status == 0] = -2
+    expected[status == 2] = -3
+    cells = np.asarray(meshes[0].get_array()).reshape(n_gamma, n_beta)
+    check(np.array_equal(cells, expected), f"phase-diagram cells differ from the file's regimes and statuses:\n"
+          f"{cells}\nexpected\n{expected}")
+    print("phase-diagram cells match the regimes, the pending and the failed point")
+
+
+def case_errors(opts):
+    sweep, trajectory = data(opts, "sweep.h5"), data(opts, "trajectory.h5")
+    refused(opts, "bifurcation", sweep, "-o", out(opts, "figure.jpg"), says=".png or .pdf")
+    refused(opts, "trajectory", trajectory, "-o", out(opts, "figure"), says=".png or .pdf")
+    refused(opts, "bifurcation", trajectory, "-o", out(opts, "wrong-kind.png"), says="trajectory file")
+    refused(opts, "phase-diagram", trajectory, "-o", out(opts, "wrong-kind.png"), says="trajectory file")
+    refused(opts, "lyapunov", trajectory, "-o", out(opts, "wrong-kind.png"), says="trajectory file")
+    refused(opts, "trajectory", sweep, "-o", out(opts, "wrong-kind.png"), says="sweep file")
+    refused(opts, "bifurcation", os.path.join(opts.data, "does-not-exist.h5"), "-o", out(opts, "missing.png"),
+            says="no such file")
+    refused(opts, "bifurcation", opts.plot, "-o", out(opts, "not-hdf5.png"), says="not an HDF5 file")
+    refused(opts, "bifurcation", data(opts, "no-samples.h5"), "-o", out(opts, "no-samples.png"),
+            says="/points/samples")
+    refused(opts, "bifurcation", sweep, "-o", out(opts, "feature.png"), "--feature", 3, says="--feature 3")
+    refused(opts, "bifurcation", sweep, "-o", out(opts, "index.png"), "--gamma-index", 1, says="--gamma-index 1")
+    refused(opts, "bifurcation", sweep, "-o", out(opts, "range.png"), "--beta-range", 2, 3, says="no beta")
+    refused(opts, "trajectory", trajectory, "-o", out(opts, "quantity.png"), "--y-feature", 5, says="--y-feature 5")
+    refused(opts, "trajectory", trajectory, "-o", out(opts, "huge.png"), "--size", 400, 10, "--dpi", 100,
+            says="too large")
+    refused(opts, "bifurcation", sweep, "-o", os.path.join(opts.data, "no-such-directory", "f.png"),
+            says="does not exist")
+    # argparse's own refusals (unknown option, bad number) also exit 2.
+    command, result = plot(opts, "bifurcation", sweep, "-o", out(opts, "dpi.png"), "--dpi", "0")
+    check(result.returncode == 2 and "--dpi" in result.stderr, f"--dpi 0 not refused: {result.stderr}")
+
+
+def case_help(opts):
+    for command in ("bifurcation", "lyapunov", "trajectory", "phase-diagram"):
+        _, result = plot(opts, command, "--help")
+        check(result.returncode == 0, f"{command} --help exited {result.returncode}: {result.stderr}")
+        for option in ("-o", "--size", "--dpi", "--title"):
+            check(option in result.stdout, f"{command} --help does not explain {option}")
+    _, result = plot(opts, "--help")
+    check(result.returncode == 0 and "phase-diagram" in result.stdout, "attnmf-plot --help lists no subcommands")
+    print("every subcommand has --help")
+
+
+def load_script(path):
+    loader = importlib.machinery.SourceFileLoader("attnmf_plot", path)
+    spec = importlib.util.spec_from_loader("attnmf_plot", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    module.load_modules()
+    return module
+
+
+def case_density(opts):
+    """The chunked density of the bifurcation diagram equals a direct histogram of every sample, also for
+    a slice whose point numbers are not contiguous (gamma varies, beta fixed) and chunks that split it."""
+    module = load_script(opts.plot)
+    path = data(opts, "synthetic.h5")
+    with h5py.File(path, "r") as f:
+        samples = np.asarray(f["points/samples"])
+        n_beta, n_gamma = len(f["grid/beta"]), len(f["grid/gamma"])
+        dataset = f["points/samples"]
+        edges = np.linspace(-0.4, 0.4, 33)
+        for points, columns in ((np.arange(10, 40), np.arange(30) // 4),
+                                (np.arange(n_gamma) * n_beta + 13, np.array([0, 1, 1]))):
+            for chunk in (1, 3, 64):
+                counts, outside = module.sample_density(dataset, points, columns, columns.max() + 1, edges,
+                                                        chunk, 1)
+                expected = np.zeros_like(counts)
+                for p, c in zip(points, columns):
+                    expected[c] += np.histogram(samples[p, :, 1], bins=edges)[0]
+                values = samples[points, :, 1]
+                # A value within rounding of a bin edge may land on either side of it.
+                on_edge = int(np.count_nonzero(np.abs(values[..., None] - edges).min(axis=-1) < 1e-12))
+                check(counts.sum() == expected.sum() and np.abs(counts - expected).sum() <= 2 * on_edge,
+                      f"chunked density (chunk {chunk}) differs from a direct histogram for points {points}")
+                check(outside == int(np.count_nonzero((values < edges[0]) | (values > edges[-1]))),
+                      "samples outside the range miscounted")
+    print("chunked density equals the direct histogram")
+
+
+CASES = {
+    "inputs": make_inputs,
+    "bifurcation": case_bifurcation,
+    "bifurcation_zoom": case_bifurcation_zoom,
+    "lyapunov": case_lyapunov,
+    "lyapunov_missing": case_lyapunov_missing,
+    "trajectory": case_trajectory,
+    "phase_diagram": case_phase_diagram,
+    "errors": case_errors,
+    "help": case_help,
+    "density": case_density,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--attnmf", help="the attnmf executable")
+    parser.add_argument("--plot", required=True, help="tools/attnmf-plot")
+    parser.add_argument("--source", help="the source tree (for jobs/paper-trajectory.ini)")
+    parser.add_argument("--data", required=True, help="directory for inputs and figures")
+    parser.add_argument("case", choices=sorted(CASES))
+    opts = parser.parse_args()
+    if opts.case == "inputs" and not (opts.attnmf and opts.source):
+        parser.error("inputs needs --attnmf and --source")
+    try:
+        CASES[opts.case](opts)
+    except Failure as failure:
+        print(f"FAIL: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
