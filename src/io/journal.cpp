@@ -42,22 +42,10 @@ std::string frame(std::uint32_t magic, const std::string& payload) {
 }
 
 template <class T>
-std::string archive(const T& value) {
-  std::ostringstream bytes;
-  {
-    boost::archive::binary_oarchive a(bytes);
-    a << value;
-  }
-  return bytes.str();
-}
-
-template <class T>
 T unarchive(const std::string& payload, const fs::path& file) {
   try {
-    std::istringstream bytes(payload);
-    boost::archive::binary_iarchive a(bytes);
     T value;
-    a >> value;
+    from_bytes(payload, value);
     return value;
   } catch (const std::exception& e) {
     throw CheckpointError("'" + file.string() + "': a record cannot be read (" + e.what() +
@@ -168,7 +156,7 @@ JournalWriter::~JournalWriter() {
 }
 
 void JournalWriter::append(const sweep::PointResult& result) {
-  write_all(fd_, frame(journal_magic, archive(result)), path_);
+  write_all(fd_, frame(journal_magic, to_bytes(result)), path_);
   if (::fdatasync(fd_) != 0) throw std::runtime_error("fdatasync '" + path_.string() + "': " + std::strerror(errno));
 }
 
@@ -199,7 +187,7 @@ JournalContents read_journal_directory(const fs::path& directory) {
 
 void write_in_flight(const fs::path& file, const std::vector<sweep::PartialPoint>& points) {
   std::string bytes;
-  for (const auto& p : points) bytes += frame(in_flight_magic, archive(p));
+  for (const auto& p : points) bytes += frame(in_flight_magic, to_bytes(p));
   write_atomically(file, bytes);
 }
 

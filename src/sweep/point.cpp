@@ -5,12 +5,11 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <boost/archive/binary_iarchive.hpp>
-#include <boost/archive/binary_oarchive.hpp>
-#include <boost/serialization/vector.hpp>
+
 
 #include "attnmf/analysis/classification.hpp"
 #include "attnmf/dynamics/lyapunov.hpp"
+#include "attnmf/io/serialization.hpp"
 #include "attnmf/model/integrator.hpp"
 #include "attnmf/model/mean_field_map.hpp"
 
@@ -23,23 +22,6 @@ model::ModelParameters point_parameters(const config::Config& config, const Grid
   p.gamma = point.gamma;
   p.epsilon = point.epsilon;
   return p;
-}
-
-template <class State>
-std::string save_state(const State& state) {
-  std::ostringstream bytes;
-  {
-    boost::archive::binary_oarchive archive(bytes);
-    archive << state;
-  }
-  return bytes.str();
-}
-
-template <class State>
-void load_state(const std::string& saved, State& state) {
-  std::istringstream bytes(saved);
-  boost::archive::binary_iarchive archive(bytes);
-  archive >> state;
 }
 
 bool finite(std::span<const double> values) {
@@ -106,8 +88,8 @@ std::variant<PointResult, PartialPoint> PointComputer::compute(long long index, 
       partial.index = index;
       partial.steps_done = integrator.steps_done();
       partial.window = integrator.window();
-      if (analyzer) partial.analyzer_state = save_state(*analyzer);
-      if (lyapunov_now && *lyapunov_now) partial.lyapunov_state = save_state((*lyapunov_now)->state());
+      if (analyzer) partial.analyzer_state = io::to_bytes(*analyzer);
+      if (lyapunov_now && *lyapunov_now) partial.lyapunov_state = io::to_bytes((*lyapunov_now)->state());
       partial.seconds = seconds();
       return partial;
     };
@@ -122,7 +104,7 @@ std::variant<PointResult, PartialPoint> PointComputer::compute(long long index, 
 
     const int M = map.features();
     analysis::PointAnalyzer analyzer(M, map.context(), steps - transient, analysis_settings(config_));
-    if (from && !from->analyzer_state.empty()) load_state(from->analyzer_state, analyzer);
+    if (from && !from->analyzer_state.empty()) io::from_bytes(from->analyzer_state, analyzer);
     // The tangent dynamics over the recorded steps, started from the window the recording starts
     // from (or restored with it).
     std::optional<dynamics::LyapunovEstimator> lyapunov;
@@ -130,7 +112,7 @@ std::variant<PointResult, PartialPoint> PointComputer::compute(long long index, 
       lyapunov.emplace(map, integrator.window(), config_.analysis.lyapunov);
       if (from && !from->lyapunov_state.empty()) {
         dynamics::LyapunovEstimator::State state;
-        load_state(from->lyapunov_state, state);
+        io::from_bytes(from->lyapunov_state, state);
         lyapunov->restore(state);
       }
     }

@@ -3,12 +3,17 @@
 // journal) and a point stopped mid-trajectory (the in-flight checkpoint). Both are written inside
 // the versioned, checksummed frames of io/journal.hpp.
 
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
 #include "attnmf/analysis/point_analysis.hpp"
 #include "attnmf/model/window.hpp"
 #include "attnmf/sweep/point.hpp"
+
+#include <sstream>
+#include <string>
 
 namespace boost::serialization {
 
@@ -35,3 +40,26 @@ void serialize(Archive& a, attnmf::sweep::PartialPoint& p, unsigned) {
 }
 
 }  // namespace boost::serialization
+
+namespace attnmf::io {
+
+// A value as the bytes of a binary archive, and back (throws boost::archive::archive_exception on
+// bytes it cannot read).
+template <class T>
+std::string to_bytes(const T& value) {
+  std::ostringstream bytes;
+  {
+    boost::archive::binary_oarchive archive(bytes);
+    archive << value;
+  }
+  return bytes.str();
+}
+
+template <class T>
+void from_bytes(const std::string& bytes, T& value) {
+  std::istringstream in(bytes);
+  boost::archive::binary_iarchive archive(in);
+  archive >> value;
+}
+
+}  // namespace attnmf::io
