@@ -79,12 +79,7 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
         return report_configuration_problems({"init.checkpoint = '" + cfg.init.checkpoint.string() + "': " + e.what()});
       }
     } else {
-      // MODEL.md §3: row init.token of W^o with its positional bits set to −1.
-      const int columns = weights.columns();
-      std::vector<int> token(weights.matrix[model::o].begin() + cfg.init.token * columns,
-                             weights.matrix[model::o].begin() + (cfg.init.token + 1) * columns);
-      for (int i = 0; i < weights.positional_bits; ++i) token[weights.semantic_bits + i] = -1;
-      integrator.emplace(model::Integrator::from_token(*map, token));
+      integrator.emplace(model::Integrator::from_token(*map, model::initial_token(weights, cfg.init.token)));
     }
   } catch (const std::invalid_argument& e) {
     return report_configuration_problems({e.what()});

@@ -73,6 +73,15 @@ std::vector<double> Weights::positional_weights(Feature f) const {
   return pe;
 }
 
+std::vector<int> initial_token(const Weights& weights, int row) {
+  if (row < 0 || row >= weights.features) throw std::invalid_argument("the initial token must be a row of W^o");
+  const int columns = weights.columns();
+  std::vector<int> token(weights.matrix[o].begin() + static_cast<std::ptrdiff_t>(row) * columns,
+                         weights.matrix[o].begin() + static_cast<std::ptrdiff_t>(row + 1) * columns);
+  std::fill(token.begin() + weights.semantic_bits, token.end(), -1);
+  return token;
+}
+
 Weights draw_weights(const ModelParameters& p) {
   const int M = p.features, Nse = p.semantic_bits, P = p.positional_bits;
   const CorrelationMode mode = p.weights.correlations;

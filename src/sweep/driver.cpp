@@ -249,7 +249,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
 
   Scheduler scheduler(master ? done : std::vector<bool>{}, block);
   Counts unreported;
-  long long computed = 0, continued = 0;
+  long long computed = 0;
   std::vector<PartialPoint> stopped_points;
   bool exhausted = false;       // no more work will come to this rank
   bool stopping = false;        // a stop request reached this rank
@@ -371,7 +371,6 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
       journal_writer.append(result);
       file.write_point(result);
       ++computed;
-      if (journal.in_flight.count(result.index)) ++continued;
       Counts c;
       if (result.status == PointStatus::done) {
         c.done = 1;
@@ -427,11 +426,10 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   summary.threads_per_rank = threads;
   summary.interrupted = any_stopped != 0;
   summary.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  long long totals[2] = {computed, continued}, all[2] = {0, 0};
-  check(MPI_Reduce(totals, all, 2, MPI_LONG_LONG, MPI_SUM, 0, comm.get()), "MPI_Reduce");
+  long long computed_everywhere = 0;
+  check(MPI_Reduce(&computed, &computed_everywhere, 1, MPI_LONG_LONG, MPI_SUM, 0, comm.get()), "MPI_Reduce");
   if (master) {
-    summary.computed = all[0];
-    summary.resumed_partial = all[1];
+    summary.computed = computed_everywhere;
     summary.done = everyone.done;
     summary.failed = everyone.failed;
     summary.regimes = everyone.regimes;

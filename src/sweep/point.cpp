@@ -52,10 +52,7 @@ PointComputer::PointComputer(const config::Config& config, const model::Weights&
   if (config_.init.mode == config::InitConfig::Mode::checkpoint) {
     start_window_ = model::read_window_file(config_.init.checkpoint, map);
   } else {
-    const int columns = weights.columns();
-    start_token_.assign(weights.matrix[model::o].begin() + config_.init.token * columns,
-                        weights.matrix[model::o].begin() + (config_.init.token + 1) * columns);
-    for (int i = 0; i < weights.positional_bits; ++i) start_token_[weights.semantic_bits + i] = -1;
+    start_token_ = model::initial_token(weights, config_.init.token);
   }
 }
 

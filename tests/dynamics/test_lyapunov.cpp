@@ -67,9 +67,7 @@ struct Point {
   // shape, otherwise the reference's initial token (row 0 of W^o, positional bits −1).
   Integrator start() const {
     if (paper_shape()) return Integrator(map, read_window_file(ATTNMF_REFERENCE_DIR "/checkpoint_window.txt", map));
-    std::vector<int> token(weights.matrix[o].begin(), weights.matrix[o].begin() + weights.columns());
-    for (int i = 0; i < parameters.positional_bits; ++i) token[parameters.semantic_bits + i] = -1;
-    return Integrator::from_token(map, token);
+    return Integrator::from_token(map, initial_token(weights, 0));
   }
 };
 
@@ -170,9 +168,7 @@ INSTANTIATE_TEST_SUITE_P(
 // token take part; the others have zero columns in the first block row and are only shifted.
 TEST(Jacobian, MatchesFiniteDifferencesWhileTheWindowGrows) {
   const Point point(Point::parameters_of({3, 4, 2, CorrelationMode::weights, 1.27}));
-  std::vector<int> token(point.weights.matrix[o].begin(), point.weights.matrix[o].begin() + point.weights.columns());
-  for (int i = 0; i < point.parameters.positional_bits; ++i) token[point.parameters.semantic_bits + i] = -1;
-  Integrator integrator = Integrator::from_token(point.map, token);
+  Integrator integrator = Integrator::from_token(point.map, initial_token(point.weights, 0));
   for (int history = 0; history < 3; ++history) {
     const Window window = integrator.window();
     ASSERT_EQ(window.history, history);
@@ -294,8 +290,7 @@ TEST(LyapunovEstimator, MatchesBenettinOnTheDenseJacobian) {
                         Case{{4, 4, 2, CorrelationMode::weights, 1.27}, true, 4}}) {
     const Point point(c.setting);
     Integrator integrator = c.from_checkpoint ? point.start() : [&] {
-      std::vector<int> token(point.weights.matrix[o].begin(), point.weights.matrix[o].begin() + point.weights.columns());
-      for (int i = 0; i < point.parameters.positional_bits; ++i) token[point.parameters.semantic_bits + i] = -1;
+      const std::vector<int> token = initial_token(point.weights, 0);
       return Integrator::from_token(point.map, token);
     }();
     if (c.from_checkpoint) integrator.run(2000);

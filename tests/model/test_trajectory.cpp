@@ -37,9 +37,7 @@ std::vector<std::vector<double>> simulate(const Fixture& f, int steps) {
   Integrator integrator = [&] {
     if (!f.from_token) return Integrator(map, read_window_file(attnmf::testing::reference_path("checkpoint_window.txt"), map));
     // The reference's initial token: row 0 of W^o with its positional bits set to −1.
-    std::vector<int> token(w.matrix[o].begin(), w.matrix[o].begin() + w.columns());
-    for (int i = 0; i < p.positional_bits; ++i) token[p.semantic_bits + i] = -1;
-    return Integrator::from_token(map, token);
+    return Integrator::from_token(map, initial_token(w, 0));
   }();
   std::vector<std::vector<double>> rows;
   for (int t = 0; t < steps; ++t) {

@@ -33,6 +33,10 @@ struct Weights {
 // supports, no semantic bits, …).
 Weights draw_weights(const ModelParameters& parameters);
 
+// The initial token of MODEL.md §3: row `row` of W^o with its positional bits set to −1 (the
+// reference starts from row 0).
+std::vector<int> initial_token(const Weights& weights, int row);
+
 // σ_j[b] for the ordering of MODEL.md §2: σ_j[0] = +1, σ_j[1..M−1] the binary digits of j, most
 // significant first, digit 0 → +1.
 int sign_vector_entry(int j, int b, int features);

@@ -20,7 +20,6 @@ namespace attnmf::sweep {
 struct SweepSummary {
   long long points = 0;
   long long computed = 0;        // points computed by this run (the rest came from the journal)
-  long long resumed_partial = 0; // points continued mid-trajectory from a checkpoint
   bool interrupted = false;      // stopped by a stop request; continue with --resume
   long long done = 0;
   long long failed = 0;
