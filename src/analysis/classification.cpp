@@ -38,12 +38,26 @@ double zero_one_test(const std::vector<double>& series, int frequencies, long lo
     // removed from φ the oscillatory term vanishes.
     std::vector<double> times, displacement;
     for (long long lag = 1; lag <= n_cut; ++lag) {
-      double m = 0.0;
-      for (long long j = 0; j + lag < n; ++j) {
-        const double dp = p[static_cast<std::size_t>(j + lag)] - p[static_cast<std::size_t>(j)];
-        const double dq = q[static_cast<std::size_t>(j + lag)] - q[static_cast<std::size_t>(j)];
-        m += dp * dp + dq * dq;
+      // Eight interleaved partial sums: one chain of dependent additions would make this loop, the
+      // bulk of the test, wait on the adder's latency at every term.
+      double partial[8] = {};
+      const double* __restrict later_p = p.data() + lag;
+      const double* __restrict later_q = q.data() + lag;
+      const long long terms = n - lag;
+      long long j = 0;
+      for (; j + 8 <= terms; j += 8)
+        for (int u = 0; u < 8; ++u) {
+          const double dp = later_p[j + u] - p[static_cast<std::size_t>(j + u)];
+          const double dq = later_q[j + u] - q[static_cast<std::size_t>(j + u)];
+          partial[u] += dp * dp + dq * dq;
+        }
+      for (; j < terms; ++j) {
+        const double dp = later_p[j] - p[static_cast<std::size_t>(j)];
+        const double dq = later_q[j] - q[static_cast<std::size_t>(j)];
+        partial[0] += dp * dp + dq * dq;
       }
+      const double m = ((partial[0] + partial[1]) + (partial[2] + partial[3])) +
+                       ((partial[4] + partial[5]) + (partial[6] + partial[7]));
       times.push_back(static_cast<double>(lag));
       displacement.push_back(m / static_cast<double>(n - lag));
     }

@@ -64,14 +64,25 @@ void PointAnalyzer::observe(const double* output_semantic, const double* attenti
   if (observed_ >= recorded_steps_)
     throw std::logic_error("PointAnalyzer::observe: called more often than recorded_steps = " +
                            std::to_string(recorded_steps_));
-  const auto m = static_cast<std::size_t>(features_);
-  if (settings_.samples > 0)
-    std::copy(output_semantic, output_semantic + m, sample_ring_.begin() + index(observed_ % settings_.samples, features_));
-  const long long slot = observed_ % history_capacity_;
-  std::copy(attention, attention + m, attention_ring_.begin() + index(slot, features_));
-  position_ring_[static_cast<std::size_t>(slot)] = position;
+  // The ring cursors follow observed_ (they are observed_ modulo the ring sizes) without a division
+  // per step: this runs for every recorded step of every point.
+  if (!cursors_valid_) {
+    sample_cursor_ = settings_.samples > 0 ? observed_ % settings_.samples : 0;
+    history_cursor_ = observed_ % history_capacity_;
+    cursors_valid_ = true;
+  }
+  const int m = features_;
+  if (settings_.samples > 0) {
+    double* row = sample_ring_.data() + index(sample_cursor_, features_);
+    for (int a = 0; a < m; ++a) row[a] = output_semantic[a];
+    if (++sample_cursor_ == settings_.samples) sample_cursor_ = 0;
+  }
+  double* slot = attention_ring_.data() + index(history_cursor_, features_);
+  for (int a = 0; a < m; ++a) slot[a] = attention[a];
+  position_ring_[static_cast<std::size_t>(history_cursor_)] = position;
+  if (++history_cursor_ == history_capacity_) history_cursor_ = 0;
   observe_section(output_semantic);
-  std::copy(output_semantic, output_semantic + m, previous_output_semantic_.begin());
+  for (int a = 0; a < m; ++a) previous_output_semantic_[static_cast<std::size_t>(a)] = output_semantic[a];
   ++observed_;
 }
 

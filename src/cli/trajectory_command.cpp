@@ -100,7 +100,7 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
 
   install_stop_handlers();
   const auto started = std::chrono::steady_clock::now();
-  io::Provenance provenance{command_line, io::utc_now_iso8601(), 0.0, {}};
+  io::Provenance provenance{command_line, io::utc_now_iso8601(), 0.0, {}, {{"engine", "scalar"}}};
   try {
     io::TrajectoryWriter writer(cfg.output.file, cfg, weights);
     auto last_report = started;

@@ -116,6 +116,13 @@ const std::vector<KeySpec>& keys() {
        "an integer from 0 to model.features - 1", ""},
       {"run.steps", "Steps of the map per point, the transient included.", "an integer >= 1", ""},
       {"run.transient", "Steps discarded before anything is recorded.", "an integer from 0 to run.steps - 1", ""},
+      {"run.engine",
+       "How attnmf sweep integrates its points. simd: 16 points at a time in the CPU's vector lanes (AVX2 where "
+       "the CPU has it, SSE2 otherwise; /provenance records which), several times faster; scalar: one point at a "
+       "time with the arithmetic of the authors' implementation operation by operation. The two differ by "
+       "rounding (under 1e-13 per step); a point's numbers never depend on the rank, thread or lane that computed "
+       "it. attnmf trajectory always uses the scalar engine.",
+       "simd, scalar", ""},
       {"sweep.beta", "The beta values of the grid.",
        "a value (1.27), a comma-separated list (1.255,1.26405,1.27) or start:stop:count, count values from start "
        "to stop with both ends included (0:3:4001); every value >= 0",
@@ -400,6 +407,12 @@ class Resolver {
     integer("init.token", c.init.token, {0, int_max});
     integer("run.steps", c.run.steps, {1, long_long_max});
     integer("run.transient", c.run.transient, {0, long_long_max});
+    if (const Setting* s = given("run.engine")) {
+      const std::string_view engine = trim(s->text);
+      if (engine == "simd") c.run.engine = RunConfig::Engine::simd;
+      else if (engine == "scalar") c.run.engine = RunConfig::Engine::scalar;
+      else not_one_of("run.engine", *s, "simd, scalar");
+    }
     grid("sweep.beta", c.sweep.beta, c.model.beta, beta_range);
     grid("sweep.gamma", c.sweep.gamma, c.model.gamma, gamma_range);
     grid("sweep.epsilon", c.sweep.epsilon, c.model.epsilon, epsilon_range);
@@ -654,6 +667,8 @@ std::string_view to_string(InitConfig::Mode mode) {
   return mode == InitConfig::Mode::checkpoint ? "checkpoint" : "token";
 }
 
+std::string_view to_string(RunConfig::Engine engine) { return engine == RunConfig::Engine::simd ? "simd" : "scalar"; }
+
 std::string_view to_string(Command command) { return command == Command::trajectory ? "trajectory" : "sweep"; }
 
 namespace {
@@ -694,6 +709,7 @@ std::vector<std::pair<std::string, std::string>> Config::key_values() const {
       {"init.token", integer(init.token)},
       {"run.steps", integer(run.steps)},
       {"run.transient", integer(run.transient)},
+      {"run.engine", std::string(to_string(run.engine))},
       {"sweep.beta", grid_text(sweep.beta)},
       {"sweep.gamma", grid_text(sweep.gamma)},
       {"sweep.epsilon", grid_text(sweep.epsilon)},

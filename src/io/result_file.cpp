@@ -101,6 +101,7 @@ void write_provenance(const h5::Handle& file, const Provenance& provenance) {
   h5::write_attribute(group, "wall_seconds", provenance.wall_seconds);
   h5::write_attribute(group, "hdf5_version", std::string_view(h5::hdf5_library_version()));
   for (const auto& [name, value] : provenance.figures) h5::write_attribute(group, name, value);
+  for (const auto& [name, value] : provenance.labels) h5::write_attribute(group, name, std::string_view(value));
 }
 
 }  // namespace attnmf::io

@@ -31,7 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 enum Tag : int { request_tag = 1, assign_tag = 2, finished_tag = 3, failures_tag = 4, stop_tag = 5 };
 
-using Outcome = std::variant<PointResult, PartialPoint>;
 
 // What a rank reports to the master with each request: counts since its previous report.
 struct Counts {
@@ -73,15 +72,17 @@ class WorkQueues {
     }
     work_ready_.notify_all();
   }
-  // For compute threads: the next point, or nothing once closed and empty.
-  std::optional<long long> next_point() {
+  // For compute threads: up to `most` next points, or none once closed and empty.
+  std::vector<long long> next_points(std::size_t most) {
     std::unique_lock lock(mutex_);
     work_ready_.wait(lock, [&] { return !pending_.empty() || closed_; });
-    if (pending_.empty()) return std::nullopt;
-    const long long p = pending_.front();
-    pending_.pop_front();
-    ++in_progress_;
-    return p;
+    std::vector<long long> taken;
+    while (!pending_.empty() && taken.size() < most) {
+      taken.push_back(pending_.front());
+      pending_.pop_front();
+      ++in_progress_;
+    }
+    return taken;
   }
   void push_result(Outcome result) {
     {
@@ -226,24 +227,34 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
     if (options.resume && (already > 0 || !journal.in_flight.empty()))
       spdlog::info("resuming: {} of {} points already done, {} to continue mid-trajectory", already, points,
                    journal.in_flight.size());
-    spdlog::info("sweep of {} points ({} beta x {} gamma x {} epsilon), {} steps each, on {} ranks x {} threads; writing {}",
+    spdlog::info("sweep of {} points ({} beta x {} gamma x {} epsilon), {} steps each, on {} ranks x {} threads, {} engine; "
+                 "writing {}",
                  points, computer.grid().beta().size(), computer.grid().gamma().size(), computer.grid().epsilon().size(),
-                 config.run.steps, comm.size(), threads, config.output.file.string());
+                 config.run.steps, comm.size(), threads, computer.engine_description(), config.output.file.string());
   }
   io::JournalWriter journal_writer(journal_dir / ("run-" + std::to_string(run_id) + "-rank-" + std::to_string(comm.rank()) + ".journal"));
 
   WorkQueues queues;
   std::atomic<bool> stop_points{false};
   std::vector<std::jthread> workers;
+  // A compute thread takes as many points as the engine integrates together (simd: one per lane).
+  const int per_task = options.compute ? 1 : computer.points_per_task();
   for (int t = 0; t < threads; ++t)
     workers.emplace_back([&] {
-      while (const auto index = queues.next_point()) {
+      while (true) {
+        const std::vector<long long> indices = queues.next_points(static_cast<std::size_t>(per_task));
+        if (indices.empty()) break;
         if (options.compute) {
-          queues.push_result(options.compute(computer, *index));
+          for (long long index : indices) queues.push_result(options.compute(computer, index));
           continue;
         }
-        const auto partial = journal.in_flight.find(*index);
-        queues.push_result(computer.compute(*index, &stop_points, partial == journal.in_flight.end() ? nullptr : &partial->second));
+        std::vector<const PartialPoint*> partials;
+        for (long long index : indices) {
+          const auto partial = journal.in_flight.find(index);
+          partials.push_back(partial == journal.in_flight.end() ? nullptr : &partial->second);
+        }
+        for (Outcome& outcome : computer.compute_many(indices, &stop_points, partials))
+          queues.push_result(std::move(outcome));
       }
     });
 
@@ -305,8 +316,8 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
         begin_stopping();
       }
     }
-    // 1. Feed the local queue: two points per thread in reserve keeps every thread busy.
-    if (!exhausted && queues.queued() < 2 * threads) {
+    // 1. Feed the local queue: two tasks per thread in reserve keeps every thread busy.
+    if (!exhausted && queues.queued() < 2 * static_cast<long long>(threads) * per_task) {
       if (master) {
         const auto [first, count] = scheduler.next();
         if (count > 0) queues.push_points(first, count);
@@ -439,7 +450,8 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
     io::Provenance provenance{options.command_line, started_iso, summary.wall_seconds,
                               {{"point_steps_per_second", summary.point_steps_per_second},
                                {"ranks", static_cast<double>(summary.ranks)},
-                               {"threads_per_rank", static_cast<double>(threads)}}};
+                               {"threads_per_rank", static_cast<double>(threads)}},
+                              {{"engine", computer.engine_description()}}};
     io::write_provenance(f, provenance);
     h5::write_attribute(f, "complete", static_cast<std::int64_t>(summary.interrupted ? 0 : 1));
     f.close();

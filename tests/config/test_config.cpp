@@ -147,7 +147,7 @@ TEST_F(ConfigTest, KeyValuesListsEveryKeyInAFixedOrder) {
       "model.beta", "model.gamma",
       "weights.seed", "weights.correlations", "weights.segments", "weights.gaussian_scale",
       "init.mode", "init.checkpoint", "init.token",
-      "run.steps", "run.transient",
+      "run.steps", "run.transient", "run.engine",
       "sweep.beta", "sweep.gamma", "sweep.epsilon",
       "analysis.samples", "analysis.lyapunov", "analysis.lyapunov_trace", "analysis.section_feature", "analysis.section_tolerance",
       "analysis.section_max", "analysis.period_max", "analysis.period_tolerance", "analysis.count_resolution",
@@ -164,6 +164,7 @@ TEST_F(ConfigTest, KeyValuesListsEveryKeyInAFixedOrder) {
   EXPECT_EQ(values.at("weights.correlations"), "segments");
   EXPECT_EQ(values.at("init.mode"), "checkpoint");
   EXPECT_EQ(values.at("run.steps"), "1200000");
+  EXPECT_EQ(values.at("run.engine"), "simd");
   EXPECT_EQ(values.at("sweep.beta"), "1.27");
 }
 
@@ -322,9 +323,11 @@ TEST_F(ConfigTest, ValuesOutOfRangeAreErrors) {
 }
 
 TEST_F(ConfigTest, UnknownNamesOfModesAreErrors) {
-  const auto problems = problems_with({"--weights.correlations", "segmented", "--init.mode", "random"});
+  const auto problems =
+      problems_with({"--weights.correlations", "segmented", "--init.mode", "random", "--run.engine", "gpu"});
   EXPECT_PROBLEM(problems, "weights.correlations = 'segmented'", "segments, weights, gaussian, uniform");
   EXPECT_PROBLEM(problems, "init.mode = 'random'", "checkpoint, token");
+  EXPECT_PROBLEM(problems, "run.engine = 'gpu'", "simd, scalar");
 }
 
 TEST_F(ConfigTest, TransientMustBeShorterThanTheRun) {

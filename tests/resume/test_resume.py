@@ -2,7 +2,8 @@
 """Interrupted sweeps lose nothing: attnmf sweep killed, signalled and resumed ends with the same
 /grid and /points, bit for bit, as an uninterrupted run.
 
-    test_resume.py ATTNMF CONFIG SCENARIO      SCENARIO: kill9 | signals | refusals | corrupt | long-point
+    test_resume.py ATTNMF CONFIG SCENARIO [ENGINE]
+      SCENARIO: kill9 | signals | refusals | corrupt | long-point;  ENGINE: simd (default) | scalar
 """
 import hashlib
 import os
@@ -17,9 +18,18 @@ import time
 import h5py
 
 ATTNMF, CONFIG, SCENARIO = sys.argv[1], sys.argv[2], sys.argv[3]
+ENGINE = sys.argv[4] if len(sys.argv) > 4 else "simd"
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-SMALL = ["--sweep.beta", "1.24:1.28:24", "--run.steps", "300000", "--run.transient", "200000",
-         "--analysis.samples", "20000", "--analysis.section_max", "100", "-q"]
+# A sweep of a few seconds on two cores, so that signals and kills land while it runs. The simd
+# engine integrates 16 points at a time, several times faster: it gets more points (three blocks,
+# the last one short) and longer trajectories.
+if ENGINE == "simd":
+    POINTS = 40
+    SMALL = ["--sweep.beta", f"1.24:1.28:{POINTS}", "--run.steps", "1500000", "--run.transient", "1000000"]
+else:
+    POINTS = 24
+    SMALL = ["--sweep.beta", f"1.24:1.28:{POINTS}", "--run.steps", "300000", "--run.transient", "200000"]
+SMALL += ["--run.engine", ENGINE, "--analysis.samples", "20000", "--analysis.section_max", "100", "-q"]
 failures = []
 
 
@@ -105,7 +115,7 @@ try:
     extra = SMALL
     if SCENARIO == "long-point":
         extra = ["--sweep.beta", "1.4", "--run.steps", "12000000", "--run.transient", "6000000",
-                 "--analysis.samples", "5000", "-q"]
+                 "--run.engine", ENGINE, "--analysis.samples", "5000", "-q"]
     rc, log = run(reference, extra, resume=False)
     assert rc == 0, log
     started = time.time()
@@ -143,7 +153,7 @@ try:
             expect(os.path.isdir(out + ".journal"), f"{name}: the journal is kept")
             with h5py.File(out, "r") as f:
                 done = int((f["points/status"][...] == 1).sum())
-            expect(0 < done < 24, f"{name}: the file after the stop is readable and partial ({done} of 24 done)")
+            expect(0 < done < POINTS, f"{name}: the file after the stop is readable and partial ({done} of {POINTS} done)")
             rc, log = run(out, extra, ranks)
             expect(rc == 0, f"{name}: --resume completes")
             expect_identical(reference, out, f"{name} then --resume")
@@ -211,7 +221,7 @@ try:
         expect_identical(reference, out, "a long point stopped three times mid-trajectory")
     else:
         sys.exit(f"unknown scenario {SCENARIO}")
-    print(f"{SCENARIO}: {time.time() - started:.1f} s")
+    print(f"{SCENARIO} ({ENGINE} engine): {time.time() - started:.1f} s")
 finally:
     shutil.rmtree(work, ignore_errors=True)
 

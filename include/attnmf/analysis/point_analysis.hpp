@@ -118,6 +118,7 @@ class PointAnalyzer {
   void serialize(Archive& archive, unsigned /*version*/) {
     archive& observed_& sample_ring_& attention_ring_& position_ring_& previous_output_semantic_& section_& crossings_&
         crossing_direction_& section_total_& crossings_total_;
+    cursors_valid_ = false;  // recomputed from observed_ at the next step
   }
 
   void observe_section(const double* output_semantic);
@@ -138,6 +139,10 @@ class PointAnalyzer {
   long long history_capacity_ = 0;
   std::vector<double> attention_ring_;
   std::vector<int> position_ring_;
+
+  // observed_ % S and observed_ % history_capacity_, kept up to date step by step.
+  long long sample_cursor_ = 0, history_cursor_ = 0;
+  bool cursors_valid_ = false;
 
   // The previous step's m^o_se, for the crossings.
   std::vector<double> previous_output_semantic_;

@@ -33,7 +33,12 @@ std::string_view to_string(InitConfig::Mode mode);
 struct RunConfig {
   long long steps = 1'200'000;
   long long transient = 1'000'000;
+  // How a sweep integrates its points: simd, kLanes points at a time in vector lanes (the default:
+  // several times faster), or scalar, one point at a time with the arithmetic of the authors'
+  // implementation. attnmf trajectory always uses the scalar engine.
+  enum class Engine { simd, scalar } engine = Engine::simd;
 };
+std::string_view to_string(RunConfig::Engine engine);
 
 // parse() makes an axis that the user did not give follow the model key of the same name; a Config
 // built in code starts with the single default value and does not follow later changes of `model`.

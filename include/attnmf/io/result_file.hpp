@@ -34,6 +34,7 @@ struct Provenance {
   std::string started;  // ISO 8601, UTC
   double wall_seconds = 0.0;
   std::vector<std::pair<std::string, double>> figures;  // e.g. steps_per_second
+  std::vector<std::pair<std::string, std::string>> labels;  // e.g. the engine and its instruction set
 };
 void write_provenance(const h5::Handle& file, const Provenance& provenance);
 

@@ -5,8 +5,9 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
-#include <variant>
+#include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "attnmf/analysis/point_analysis.hpp"
@@ -45,6 +46,8 @@ struct PartialPoint {
   double seconds = 0.0;        // compute time so far
 };
 
+using Outcome = std::variant<PointResult, PartialPoint>;
+
 analysis::AnalysisSettings analysis_settings(const config::Config& config);
 
 class PointComputer {
@@ -58,13 +61,29 @@ class PointComputer {
   PointResult compute(long long index) const;
   // The same, checking `stop` every few thousand steps: when it is set, the point stops and its
   // state is returned instead of a result. `from` continues a point stopped earlier.
-  std::variant<PointResult, PartialPoint> compute(long long index, const std::atomic<bool>* stop,
-                                                  const PartialPoint* from) const;
+  Outcome compute(long long index, const std::atomic<bool>* stop, const PartialPoint* from) const;
+  // Several points, each continued from from[i] when that is non-null (`from` is empty or as long as
+  // `indices`); the outcomes in the order of `indices`. The simd engine integrates them
+  // simd::kLanes at a time, grouping points at the same step; every point's outcome is what
+  // compute() gives it alone.
+  std::vector<Outcome> compute_many(std::span<const long long> indices, const std::atomic<bool>* stop,
+                                    std::span<const PartialPoint* const> from) const;
+  // How many points a compute thread should take at a time: simd::kLanes, or 1 for the scalar engine.
+  int points_per_task() const;
+  // What /provenance records of the engine: "scalar", or "simd: avx2, 16 lanes, ...".
+  std::string engine_description() const;
 
   const SweepGrid& grid() const { return grid_; }
   long long steps_per_point() const { return config_.run.steps; }
 
  private:
+  Outcome compute_scalar(long long index, const std::atomic<bool>* stop, const PartialPoint* from) const;
+  // At most simd::kLanes points that share their step count and positional window.
+  std::vector<Outcome> compute_lanes(std::span<const long long> indices, const std::atomic<bool>* stop,
+                                     std::span<const PartialPoint* const> from) const;
+  // The window a point starts from: the checkpoint, or the window of the initial token.
+  model::Window start_window(const model::MeanFieldMap& map) const;
+
   config::Config config_;
   const model::Weights* weights_;
   SweepGrid grid_;

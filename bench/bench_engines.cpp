@@ -1,0 +1,90 @@
+// Point-steps per second of the two sweep engines at the paper's settings (M = 3, L = 4, from the
+// paper's checkpoint window, β spread over Fig. 3a's [0, 3]), with and without the tangent dynamics
+// of the top-3 Lyapunov exponents, at 1 and 2 threads (each thread its own points, as in a sweep).
+//
+//   build/bin/attnmf-bench --benchmark_filter=Engine
+//
+// items_per_second is point-steps per second summed over the threads (wall-clock time).
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <vector>
+
+#include "attnmf/dynamics/lyapunov.hpp"
+#include "attnmf/model/integrator.hpp"
+#include "attnmf/model/mean_field_map.hpp"
+#include "attnmf/model/weights.hpp"
+#include "attnmf/model/window.hpp"
+#include "attnmf/simd/lane_block.hpp"
+
+namespace {
+
+using namespace attnmf;
+using simd::kLanes;
+
+// kLanes points of Fig. 3a's β range, the thread's own.
+struct Points {
+  model::ModelParameters parameters;
+  model::Weights weights{model::draw_weights(parameters)};
+  std::vector<std::unique_ptr<model::MeanFieldMap>> maps;
+  std::vector<const model::MeanFieldMap*> pointers;
+  model::Window window;
+  explicit Points(int thread) {
+    for (int i = 0; i < kLanes; ++i) {
+      model::ModelParameters p = parameters;
+      p.beta = 3.0 * (thread * kLanes + i + 0.5) / (4.0 * kLanes);
+      maps.push_back(std::make_unique<model::MeanFieldMap>(p, weights));
+      pointers.push_back(maps.back().get());
+    }
+    window = model::read_window_file(ATTNMF_REFERENCE_DIR "/checkpoint_window.txt", *maps[0]);
+  }
+};
+
+// state.range(0): 0 plain steps (a transient), 3 steps with the top-3 tangent vectors.
+void EngineScalar(benchmark::State& state) {
+  const Points points(state.thread_index());
+  const int k = static_cast<int>(state.range(0));
+  std::vector<model::Integrator> integrators;
+  std::vector<std::unique_ptr<dynamics::LyapunovEstimator>> lyapunov;
+  for (const auto* map : points.pointers) {
+    integrators.emplace_back(*map, points.window);
+    integrators.back().run(2000);
+    if (k > 0) lyapunov.push_back(std::make_unique<dynamics::LyapunovEstimator>(*map, integrators.back().window(), k));
+  }
+  constexpr int chunk = 64;
+  for (auto _ : state) {
+    for (int i = 0; i < kLanes; ++i) {
+      model::Integrator& integrator = integrators[static_cast<std::size_t>(i)];
+      for (int s = 0; s < chunk; ++s) {
+        if (k > 0) lyapunov[static_cast<std::size_t>(i)]->advance(integrator.attention().data(), integrator.newest_position());
+        integrator.step();
+      }
+      benchmark::DoNotOptimize(integrator.attention().data());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kLanes * chunk);
+}
+BENCHMARK(EngineScalar)->Arg(0)->Arg(3)->Threads(1)->Threads(2)->UseRealTime();
+
+void EngineSimd(benchmark::State& state) {
+  const Points points(state.thread_index());
+  const int k = static_cast<int>(state.range(0));
+  auto block = simd::make_lane_block(points.pointers, std::vector<model::Window>(kLanes, points.window));
+  block->run(2000);
+  if (k > 0) block->start_tangent(k);
+  std::vector<double> semantic(3 * kLanes), attention(3 * kLanes);
+  constexpr int chunk = 64;
+  for (auto _ : state) {
+    if (k > 0) {
+      for (int s = 0; s < chunk; ++s) block->step_recorded(semantic.data(), attention.data());
+    } else {
+      block->run(chunk);
+    }
+    benchmark::DoNotOptimize(attention.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kLanes * chunk);
+  state.SetLabel(simd::engine_description());
+}
+BENCHMARK(EngineSimd)->Arg(0)->Arg(3)->Threads(1)->Threads(2)->UseRealTime();
+
+}  // namespace

@@ -1,0 +1,85 @@
+#pragma once
+// A block of grid points integrated together, one SIMD lane per point (structure of arrays).
+//
+// The map of one point is a serial chain of latencies (tanh → mean fields → scores → exp → weighted
+// sum); the points of a sweep are independent. Integrating kLanes of them in lockstep, each array
+// laid out [...][kLanes], lets every operation of the chain work on whole vectors, and the tanh and
+// exp come from glibc's vector math library (libmvec).
+//
+// Every lane does exactly the arithmetic of every other lane, and libmvec's results are a function
+// of each lane's own argument, so a point's numbers do not depend on its lane or on the other points
+// of its block. They differ from the scalar engine's (model::Integrator) by rounding only: libmvec's
+// tanh and exp are within a few ulp of glibc's scalar ones, the rest of the arithmetic is the
+// Integrator's, in the same order.
+//
+// Lanes share what the lockstep forces them to share: M, L, P, the weights, the number of steps done
+// and so the positional window and the window's fill. Each has its own β, γ and ε.
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "attnmf/dynamics/lyapunov.hpp"
+#include "attnmf/model/mean_field_map.hpp"
+#include "attnmf/model/window.hpp"
+
+namespace attnmf::simd {
+
+// Points per block. Sixteen doubles are four AVX2 vectors (eight SSE2 ones): enough independent
+// work per operation to hide the latency of every step of the chain.
+inline constexpr int kLanes = 16;
+
+// The instruction set the lane kernels use on this machine: "avx2" (with FMA units available, though
+// the kernels do not fuse) or "sse2", chosen once at run time from what the CPU supports.
+std::string instruction_set();
+// One line for /provenance: the instruction set, the libmvec entry points and the lane count.
+std::string engine_description();
+
+class LaneBlock {
+ public:
+  virtual ~LaneBlock() = default;
+  LaneBlock() = default;
+  LaneBlock(const LaneBlock&) = delete;
+  LaneBlock& operator=(const LaneBlock&) = delete;
+
+  // Plain steps of every lane.
+  virtual void run(long long steps) = 0;
+  // One step that also writes, for every lane, m^o_se of the newest token and the attention A_t it
+  // produces, each as [M][kLanes]; and advances the tangent dynamics once started.
+  virtual void step_recorded(double* output_semantic, double* attention) = 0;
+
+  // Starts k tangent vectors in every lane from the present window (the first k columns of the
+  // identity, as dynamics::LyapunovEstimator does). Throws std::invalid_argument unless 1 ≤ k ≤ M·L.
+  virtual void start_tangent(int k) = 0;
+  // A lane's running Lyapunov state in the scalar estimator's format (vectors in window order), and
+  // its restoration into a block constructed from the saved window.
+  virtual dynamics::LyapunovEstimator::State tangent_state(int lane) const = 0;
+  virtual void restore_tangent(int lane, const dynamics::LyapunovEstimator::State& state) = 0;
+  // A lane's estimates of the k largest exponents, descending (NaN before the first tangent step).
+  virtual std::vector<double> exponents(int lane) const = 0;
+
+  // A lane's window, newest first, as model::Integrator::window() gives it.
+  virtual model::Window window(int lane) const = 0;
+  // The position of the newest slot (shared by every lane).
+  virtual int newest_position() const = 0;
+  virtual int features() const = 0;
+
+  long long steps_done() const { return steps_done_; }
+  void set_steps_done(long long steps) { steps_done_ = steps; }
+
+ protected:
+  long long steps_done_ = 0;
+};
+
+// A block whose lane i integrates maps[i] from windows[i]. Every map must have the same M, L, P and
+// weights (the caller's one draw), every window the same positions and history; unused lanes of a
+// short block repeat a real one. Throws std::invalid_argument otherwise. `isa` forces an instruction
+// set ("avx2", "sse2"; tests and benchmarks compare them); empty: instruction_set().
+std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* const> maps,
+                                           std::span<const model::Window> windows, const std::string& isa = "");
+// The same, started from a token (MODEL.md §3) in every lane, as model::Integrator::from_token.
+std::unique_ptr<LaneBlock> make_lane_block_from_token(std::span<const model::MeanFieldMap* const> maps,
+                                                      std::span<const int> token, const std::string& isa = "");
+
+}  // namespace attnmf::simd

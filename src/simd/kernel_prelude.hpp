@@ -1,0 +1,48 @@
+#pragma once
+// What both lane-kernel translation units include before selecting their target: everything here is
+// compiled for the baseline instruction set.
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <new>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "attnmf/simd/lane_block.hpp"
+
+namespace attnmf::simd {
+
+// Storage aligned to a cache line, so that a row of kLanes doubles is whole vectors.
+template <class T>
+struct CacheLineAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t alignment{64};
+  CacheLineAllocator() = default;
+  template <class U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, alignment); }
+  template <class U>
+  bool operator==(const CacheLineAllocator<U>&) const { return true; }
+};
+using Buffer = std::vector<double, CacheLineAllocator<double>>;
+
+namespace avx2 {
+std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
+}
+namespace sse2 {
+std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
+}
+
+}  // namespace attnmf::simd

@@ -1,0 +1,89 @@
+#include "attnmf/simd/lane_block.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "kernel_prelude.hpp"
+
+namespace attnmf::simd {
+namespace {
+
+bool avx2_available() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+void check_block(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows) {
+  if (maps.size() != static_cast<std::size_t>(kLanes) || windows.size() != static_cast<std::size_t>(kLanes))
+    throw std::invalid_argument("a lane block needs " + std::to_string(kLanes) + " maps and windows");
+  const model::MeanFieldMap& first = *maps[0];
+  const std::size_t M = static_cast<std::size_t>(first.features()), J = static_cast<std::size_t>(first.sign_vectors());
+  for (const model::MeanFieldMap* map : maps) {
+    if (map->features() != first.features() || map->context() != first.context() ||
+        map->positional_bits() != first.positional_bits())
+      throw std::invalid_argument("the lanes of a block must share M, L and P");
+    for (int f = 0; f < 4; ++f) {
+      const double* a = map->corr_signed(static_cast<model::Feature>(f));
+      const double* b = first.corr_signed(static_cast<model::Feature>(f));
+      if (!std::equal(a, a + J * M, b)) throw std::invalid_argument("the lanes of a block must share their weights");
+    }
+  }
+  for (const model::Window& window : windows) {
+    if (window.features != first.features() || window.context != first.context() ||
+        window.attention.size() != M * static_cast<std::size_t>(first.context()) ||
+        window.positions.size() != static_cast<std::size_t>(first.context()))
+      throw std::invalid_argument("a lane's window does not have the map's M and L");
+    if (window.history < 0 || window.history > first.context() - 1)
+      throw std::invalid_argument("window history must be between 0 and L-1");
+    if (window.positions != windows[0].positions || window.history != windows[0].history)
+      throw std::invalid_argument("the lanes of a block must share their positions and window fill");
+  }
+}
+
+}  // namespace
+
+std::string instruction_set() {
+  static const bool avx2 = avx2_available();
+  return avx2 ? "avx2" : "sse2";
+}
+
+std::string engine_description() {
+  const std::string isa = instruction_set();
+  return isa + ", " + std::to_string(kLanes) + " lanes, libmvec " +
+         (isa == "avx2" ? "_ZGVdN4v_tanh/_ZGVdN4v_exp" : "_ZGVbN2v_tanh/_ZGVbN2v_exp");
+}
+
+std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* const> maps,
+                                           std::span<const model::Window> windows, const std::string& isa) {
+  check_block(maps, windows);
+  const std::string chosen = isa.empty() ? instruction_set() : isa;
+  if (chosen == "avx2") {
+    if (!avx2_available()) throw std::invalid_argument("this CPU does not support AVX2 and FMA");
+    return avx2::make(maps, windows);
+  }
+  if (chosen == "sse2") return sse2::make(maps, windows);
+  throw std::invalid_argument("unknown instruction set '" + chosen + "' (avx2 or sse2)");
+}
+
+std::unique_ptr<LaneBlock> make_lane_block_from_token(std::span<const model::MeanFieldMap* const> maps,
+                                                      std::span<const int> token, const std::string& isa) {
+  // As model::Integrator::from_token: the token's value mean field fills the whole first window
+  // (the softmax over one slot is exactly 1), newest first at positions 0, L−1, …, 1, and no older
+  // slot holds a token yet.
+  std::vector<model::Window> windows(maps.size());
+  for (std::size_t w = 0; w < maps.size(); ++w) {
+    const model::MeanFieldMap& map = *maps[w];
+    const model::MeanFields m = map.token_mean_fields(token);
+    model::Window& window = windows[w];
+    window.features = map.features();
+    window.context = map.context();
+    window.history = 0;
+    for (int d = 0; d < map.context(); ++d) {
+      window.attention.insert(window.attention.end(), m.value.begin(), m.value.end());
+      window.positions.push_back((map.context() - d) % map.context());
+    }
+  }
+  return make_lane_block(maps, windows, isa);
+}
+
+}  // namespace attnmf::simd

@@ -1,0 +1,29 @@
+// The lane kernels for x86-64 with AVX2: four lanes per vector. Only the functions below are
+// compiled for AVX2 (the target pragma comes after every include), so the program still runs on a
+// CPU without it; lane_block.cpp calls them only where the CPU supports AVX2.
+
+#include "kernel_prelude.hpp"
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+namespace attnmf::simd::avx2 {
+namespace {
+
+constexpr int kVectorWidth = 4;
+using Vec4 = double __attribute__((vector_size(32)));
+using Mask4 = std::int64_t __attribute__((vector_size(32)));
+inline Vec4 sqrt_vector(Vec4 v) { return reinterpret_cast<Vec4>(_mm256_sqrt_pd(reinterpret_cast<__m256d>(v))); }
+inline bool all_true(Mask4 m) { return _mm256_movemask_pd(reinterpret_cast<__m256d>(m)) == 0xf; }
+
+#include "lane_kernel.inc"
+
+}  // namespace
+
+std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows) {
+  return make_kernel(maps, windows);
+}
+
+}  // namespace attnmf::simd::avx2
+
+#pragma GCC pop_options
