@@ -49,8 +49,8 @@ std::string instruction_set() {
 
 std::string engine_description() {
   const std::string isa = instruction_set();
-  return isa + ", " + std::to_string(kLanes) + " lanes, libmvec " +
-         (isa == "avx2" ? "_ZGVdN4v_tanh/_ZGVdN4v_exp" : "_ZGVbN2v_tanh/_ZGVbN2v_exp");
+  return isa + ", " + std::to_string(kLanes) + " lanes, " +
+         (isa == "avx2" ? "fused multiply-adds" : "no fused multiply-adds") + ", vector exp/tanh of attnmf";
 }
 
 std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* const> maps,

@@ -11,6 +11,7 @@
 #include "attnmf/config/config.hpp"
 #include "attnmf/io/hdf5.hpp"
 #include "attnmf/model/weights.hpp"
+#include "attnmf/simd/lane_block.hpp"
 #include "attnmf/sweep/driver.hpp"
 #include "attnmf/sweep/point.hpp"
 
@@ -39,13 +40,14 @@ fs::path shared_path(const std::string& name) {
   return fs::temp_directory_path() / ("attnmf-mpi-" + std::to_string(id) + "-" + name + ".h5");
 }
 
-config::Config small_sweep(const fs::path& output, int threads, int block) {
+config::Config small_sweep(const fs::path& output, int threads, int block, const std::string& engine = "simd") {
   const std::string window = std::string(ATTNMF_REFERENCE_DIR) + "/checkpoint_window.txt";
   const std::string file = output.string(), t = std::to_string(threads), b = std::to_string(block);
   const char* argv[] = {"--init.checkpoint", window.c_str(), "--sweep.beta", "1.2:1.3:11", "--sweep.epsilon", "0.02,0.03",
                         "--run.steps", "30000", "--run.transient", "20000", "--analysis.samples", "300",
                         "--analysis.section_max", "50", "--output.file", file.c_str(),
-                        "--parallel.threads_per_rank", t.c_str(), "--parallel.block_points", b.c_str()};
+                        "--parallel.threads_per_rank", t.c_str(), "--parallel.block_points", b.c_str(),
+                        "--run.engine", engine.c_str()};
   return config::parse(config::Command::sweep, static_cast<int>(std::size(argv)), argv).config;
 }
 
@@ -58,10 +60,15 @@ void expect_identical(const h5::Handle& file, const std::string& path, const std
   EXPECT_EQ(0, std::memcmp(values.data(), expected.data(), sizeof(T) * values.size())) << path << " row " << row;
 }
 
-TEST(SweepMpi, PointsAreBitwiseThoseOfASerialRun) {
-  const fs::path path = shared_path("bitwise");
+// Both engines. The simd engine's points share 16-lane blocks with whatever points a thread took
+// (here at most 4 from one master block, or more from several): the serial reference computes each
+// point alone in a padded block.
+class SweepMpiEngines : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SweepMpiEngines, PointsAreBitwiseThoseOfASerialRun) {
+  const fs::path path = shared_path("bitwise-" + GetParam());
   // An uneven split: three threads per rank, blocks of four points.
-  const config::Config cfg = small_sweep(path, 3, 4);
+  const config::Config cfg = small_sweep(path, 3, 4, GetParam());
   const sweep::SweepSummary summary = sweep::run_sweep(MPI_COMM_WORLD, cfg, {});
   if (world_rank() == 0) {
     EXPECT_EQ(summary.done, 22);
@@ -87,11 +94,18 @@ TEST(SweepMpi, PointsAreBitwiseThoseOfASerialRun) {
       std::vector<double> crossings(50 * 3, std::numeric_limits<double>::quiet_NaN());
       std::copy(a.crossings.begin(), a.crossings.end(), crossings.begin());
       expect_identical<double>(file, "points/crossings", crossings, 50 * 3, p);
+      expect_identical<double>(file, "points/lyapunov", r.lyapunov, 3, p);
     }
+    const std::string engine = h5::read_attribute<std::string>(h5::open_group(file, "provenance"), "engine");
+    if (GetParam() == "scalar") EXPECT_EQ(engine, "scalar");
+    else EXPECT_EQ(engine.rfind("simd: " + simd::instruction_set() + ", 16 lanes", 0), 0U) << engine;
     fs::remove(path);
   }
   MPI_Barrier(MPI_COMM_WORLD);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, SweepMpiEngines, ::testing::Values("simd", "scalar"),
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST(SweepMpi, AFailingPointIsRecordedAndTheOthersCarryOn) {
   const fs::path path = shared_path("failure");

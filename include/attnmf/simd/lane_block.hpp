@@ -3,14 +3,14 @@
 //
 // The map of one point is a serial chain of latencies (tanh → mean fields → scores → exp → weighted
 // sum); the points of a sweep are independent. Integrating kLanes of them in lockstep, each array
-// laid out [...][kLanes], lets every operation of the chain work on whole vectors, and the tanh and
-// exp come from glibc's vector math library (libmvec).
+// laid out [...][kLanes], lets every operation of the chain work on whole vectors, tanh and exp
+// included (src/simd/lane_kernel.inc evaluates them on vectors, to a few ulp).
 //
-// Every lane does exactly the arithmetic of every other lane, and libmvec's results are a function
-// of each lane's own argument, so a point's numbers do not depend on its lane or on the other points
-// of its block. They differ from the scalar engine's (model::Integrator) by rounding only: libmvec's
-// tanh and exp are within a few ulp of glibc's scalar ones, the rest of the arithmetic is the
-// Integrator's, in the same order.
+// Every lane does exactly the arithmetic of every other lane, so a point's numbers do not depend on
+// its lane or on the other points of its block. They differ from the scalar engine's
+// (model::Integrator) by rounding only, less than 1e-13 in a step: exp and tanh are not glibc's,
+// the AVX2 kernel fuses multiply-adds, the softmax multiplies by the inverse of its normalisation;
+// the rest is the Integrator's arithmetic, summed in the same order.
 //
 // Lanes share what the lockstep forces them to share: M, L, P, the weights, the number of steps done
 // and so the positional window and the window's fill. Each has its own β, γ and ε.
@@ -27,13 +27,14 @@
 namespace attnmf::simd {
 
 // Points per block. Sixteen doubles are four AVX2 vectors (eight SSE2 ones): enough independent
-// work per operation to hide the latency of every step of the chain.
+// work per operation to hide the latency of every link of the chain.
 inline constexpr int kLanes = 16;
 
-// The instruction set the lane kernels use on this machine: "avx2" (with FMA units available, though
-// the kernels do not fuse) or "sse2", chosen once at run time from what the CPU supports.
+// The instruction set the lane kernels use on this machine: "avx2" (with FMA) or "sse2", chosen once
+// at run time from what the CPU supports. The two round differently (the AVX2 kernel fuses
+// multiply-adds); one build gives the same numbers for a point on every CPU it picks the same set on.
 std::string instruction_set();
-// One line for /provenance: the instruction set, the libmvec entry points and the lane count.
+// One line for /provenance: the instruction set, the lane count and the arithmetic.
 std::string engine_description();
 
 class LaneBlock {
