@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -24,6 +25,14 @@ model::ModelParameters point_parameters(const config::Config& config, const Grid
   p.gamma = point.gamma;
   p.epsilon = point.epsilon;
   return p;
+}
+
+// −∞ is a legitimate exponent: where the mean fields do not depend on the window (β = 0) the tangent
+// map is nilpotent and every tangent vector vanishes after L steps. NaN or +∞ is a failure.
+void check_exponents(const std::vector<double>& exponents) {
+  for (double exponent : exponents)
+    if (std::isnan(exponent) || exponent == std::numeric_limits<double>::infinity())
+      throw std::runtime_error("a Lyapunov exponent is NaN or +infinity");
 }
 
 bool finite(std::span<const double> values) {
@@ -102,6 +111,7 @@ Outcome PointComputer::compute_scalar(long long index, const std::atomic<bool>* 
 
     const int M = map.features();
     analysis::PointAnalyzer analyzer(M, map.context(), steps - transient, analysis_settings(config_));
+    analyzer.promise_every_step();
     if (from && !from->analyzer_state.empty()) io::from_bytes(from->analyzer_state, analyzer);
     // The tangent dynamics over the recorded steps, started from the window the recording starts
     // from (or restored with it).
@@ -133,8 +143,7 @@ Outcome PointComputer::compute_scalar(long long index, const std::atomic<bool>* 
     result.period = result.analysis.period;
     if (lyapunov) {
       result.lyapunov = lyapunov->result().exponents;
-      for (double exponent : result.lyapunov)
-        if (!std::isfinite(exponent)) throw std::runtime_error("a Lyapunov exponent is not finite");
+      check_exponents(result.lyapunov);
     }
     const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, steps - transient);
     result.zero_one = verdict.zero_one;
@@ -274,6 +283,7 @@ std::vector<Outcome> PointComputer::compute_lanes(std::span<const long long> ind
 
     for (std::size_t i = 0; i < n; ++i) {
       analyzers.emplace_back(M, lane_maps[0]->context(), steps - transient, analysis_settings(config_));
+      analyzers.back().promise_every_step();
       if (from[i] && !from[i]->analyzer_state.empty()) io::from_bytes(from[i]->analyzer_state, analyzers[i]);
     }
     // The tangent dynamics over the recorded steps, started from the window the recording starts
@@ -318,8 +328,7 @@ std::vector<Outcome> PointComputer::compute_lanes(std::span<const long long> ind
         result.period = result.analysis.period;
         if (tangent) {
           result.lyapunov = block->exponents(static_cast<int>(i));
-          for (double exponent : result.lyapunov)
-            if (!std::isfinite(exponent)) throw std::runtime_error("a Lyapunov exponent is not finite");
+          check_exponents(result.lyapunov);
         }
         const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, steps - transient);
         result.zero_one = verdict.zero_one;

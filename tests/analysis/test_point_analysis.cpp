@@ -466,3 +466,33 @@ TEST(PointAnalysisModel, Beta1_4HasNoPeriod) {
 }
 
 }  // namespace
+
+namespace {
+
+// With every step promised, the analyzer skips the ring writes that later steps overwrite: the
+// result is the same as without the promise, and finishing early is an error.
+TEST(PointAnalysisPromise, EveryStepPromisedGivesTheSameResult) {
+  auto s = small_settings();
+  s.samples = 40;
+  s.period_max = 20;
+  PointAnalyzer plain(kFeatures, kContext, 1000, s), promised(kFeatures, kContext, 1000, s);
+  promised.promise_every_step();
+  for (long long t = 0; t < 1000; ++t) {
+    const auto x = ramp_row(t % 24);
+    plain.observe(x.data(), x.data(), standard_position(t));
+    promised.observe(x.data(), x.data(), standard_position(t));
+  }
+  const auto a = plain.finish(), b = promised.finish();
+  EXPECT_EQ(a.samples, b.samples);
+  EXPECT_EQ(a.period, b.period);
+  EXPECT_EQ(a.distinct_values, b.distinct_values);
+  EXPECT_EQ(a.crossings, b.crossings);
+
+  PointAnalyzer early(kFeatures, kContext, 1000, s);
+  early.promise_every_step();
+  const auto x = ramp_row(0);
+  early.observe(x.data(), x.data(), standard_position(0));
+  EXPECT_THROW(early.finish(), std::logic_error);
+}
+
+}  // namespace

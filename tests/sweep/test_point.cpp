@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "attnmf/config/config.hpp"
@@ -92,10 +93,14 @@ namespace {
 // The paper's trajectory figure: at its settings, from its checkpoint window, 1.2e6 steps with 1e6
 // discarded, the six β values are classified as the paper finds them. The map is multistable near
 // some of them: this is the attractor reached from the paper's window with this arithmetic.
-TEST(PaperRegimes, TheSixBetaValuesOfTheTrajectoryFigure) {
+class PaperRegimes : public ::testing::TestWithParam<std::string> {};
+
+// Both engines classify the paper's six β values as the paper does (Fig. 2).
+TEST_P(PaperRegimes, TheSixBetaValuesOfTheTrajectoryFigure) {
   const std::string window = std::string(ATTNMF_REFERENCE_DIR) + "/checkpoint_window.txt";
+  const std::string engine = GetParam();
   const char* argv[] = {"--init.checkpoint", window.c_str(), "--sweep.beta", "1.255,1.26405,1.266,1.27,1.28,1.4",
-                        "--output.file", "unused.h5"};
+                        "--output.file", "unused.h5", "--run.engine", engine.c_str()};
   const config::Config cfg = config::parse(config::Command::sweep, static_cast<int>(std::size(argv)), argv).config;
   const model::Weights weights = model::draw_weights(cfg.model);
   const sweep::PointComputer computer(cfg, weights);
@@ -108,6 +113,27 @@ TEST(PaperRegimes, TheSixBetaValuesOfTheTrajectoryFigure) {
     if (p == 3) {
       EXPECT_EQ(r.period, 28);  // the authors' code finds period 28
     }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, PaperRegimes, ::testing::Values("simd", "scalar"),
+                         [](const auto& param_info) { return param_info.param; });
+
+// At β = 0 the mean fields do not depend on the window: the orbit is the positional cycle and every
+// tangent vector vanishes after L steps. The exponents are −∞, and that is a result, not a failure.
+TEST(ZeroBeta, IsAFixedPointWithExponentsMinusInfinity) {
+  const std::string window = std::string(ATTNMF_REFERENCE_DIR) + "/checkpoint_window.txt";
+  for (const char* engine : {"simd", "scalar"}) {
+    const char* argv[] = {"--init.checkpoint", window.c_str(), "--sweep.beta", "0", "--run.steps", "3000",
+                          "--run.transient", "1000", "--analysis.samples", "500", "--output.file", "unused.h5",
+                          "--run.engine", engine};
+    const config::Config cfg = config::parse(config::Command::sweep, static_cast<int>(std::size(argv)), argv).config;
+    const model::Weights weights = model::draw_weights(cfg.model);
+    const sweep::PointResult r = sweep::PointComputer(cfg, weights).compute(0);
+    ASSERT_EQ(r.status, sweep::PointStatus::done) << engine << ": " << r.error;
+    EXPECT_EQ(r.regime, 0) << engine;
+    ASSERT_EQ(r.lyapunov.size(), 3U);
+    for (double exponent : r.lyapunov) EXPECT_EQ(exponent, -std::numeric_limits<double>::infinity()) << engine;
   }
 }
 

@@ -107,6 +107,11 @@ class PointAnalyzer {
 
   PointAnalysis finish() const;
 
+  // A promise that observe() will be called for all `recorded_steps` before finish(): the analyzer
+  // then skips writing what would be overwritten before it is read (finish() throws
+  // std::logic_error if the promise is broken). Without it, finish() may come at any time.
+  void promise_every_step() { every_step_ = true; }
+
   long long observed_steps() const { return observed_; }
 
  private:
@@ -143,6 +148,7 @@ class PointAnalyzer {
   // observed_ % S and observed_ % history_capacity_, kept up to date step by step.
   long long sample_cursor_ = 0, history_cursor_ = 0;
   bool cursors_valid_ = false;
+  bool every_step_ = false;
 
   // The previous step's m^o_se, for the crossings.
   std::vector<double> previous_output_semantic_;
