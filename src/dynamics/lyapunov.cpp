@@ -274,11 +274,19 @@ void TangentDynamics::apply_in_ring_order(double* vectors, int k) const {
   double* __restrict top = fixed ? local : apply_scratch_.data();
   const double* __restrict row_blocks = ring_row_.data();
   for (int i = 0; i < M * K; ++i) top[i] = 0.0;
-  for (std::size_t r = 0; r < n; ++r)
-    for (int a = 0; a < M; ++a) {
-      const double entry = row_blocks[static_cast<std::size_t>(a) * n + r];
-      for (int c = 0; c < K; ++c) top[a * K + c] += entry * vectors[static_cast<std::size_t>(c) * n + r];
+  // Summed in window order (slot e of the window before the step sits at ring index head_ + 1 + e),
+  // not in ring order: where the ring starts differs between a running estimator and one restored
+  // from a saved state, and must not change the rounding.
+  for (int e = 0; e < context_; ++e) {
+    const int slot = (head_ + 1 + e) % context_;
+    for (int b = 0; b < M; ++b) {
+      const std::size_t r = static_cast<std::size_t>(slot) * M + b;
+      for (int a = 0; a < M; ++a) {
+        const double entry = row_blocks[static_cast<std::size_t>(a) * n + r];
+        for (int c = 0; c < K; ++c) top[a * K + c] += entry * vectors[static_cast<std::size_t>(c) * n + r];
+      }
     }
+  }
   // The new top block goes where the dropped oldest slot was: ring index head_ after the step.
   const std::size_t newest = static_cast<std::size_t>(head_) * M;
   for (int c = 0; c < K; ++c)
@@ -362,14 +370,21 @@ void LyapunovEstimator::step_kernel(const double* previous_attention, int positi
   // lose their projection a_j −= (a_i·a_j / a_i·a_i) a_i before a_i is normalised: MGS's arithmetic
   // reordered so that the dot products, the square root and the divisions do not wait for each
   // other, and every dot product is two independent partial sums.
-  const auto dot = [n](const double* __restrict x, const double* __restrict y) {
+  // Dot products in window order (slot d at ring index head_ + d), for the reason given in
+  // apply_in_ring_order: the entries of a slot are contiguous, the slots wrap around the ring.
+  const int M = kFeatures ? kFeatures : tangent_.features(), L = tangent_.context(), head = tangent_.head_;
+  const auto dot = [M, L, head](const double* __restrict x, const double* __restrict y) {
     double even = 0.0, odd = 0.0;
-    std::size_t r = 0;
-    for (; r + 1 < n; r += 2) {
-      even += x[r] * y[r];
-      odd += x[r + 1] * y[r + 1];
+    int k = 0;
+    for (int d = 0; d < L; ++d) {
+      const int slot = head + d < L ? head + d : head + d - L;
+      const double* __restrict xs = x + static_cast<std::size_t>(slot) * M;
+      const double* __restrict ys = y + static_cast<std::size_t>(slot) * M;
+      for (int a = 0; a < M; ++a, ++k) {
+        if (k % 2 == 0) even += xs[a] * ys[a];
+        else odd += xs[a] * ys[a];
+      }
     }
-    if (r < n) even += x[r] * y[r];
     return even + odd;
   };
   constexpr double lower = 0x1p-300, upper = 0x1p300;

@@ -435,4 +435,39 @@ TEST(LyapunovEstimator, LargestExponentTellsThePaperRegimesApart) {
   EXPECT_GT(largest[4], 1e-2) << "beta 1.28";
 }
 
+// An estimator rebuilt from a saved window and state continues bit for bit, wherever the stop falls
+// in the positional cycle: here L = 3 and stops after 1, 2 and 4 steps, where the ring of the
+// running estimator starts elsewhere than that of a new one.
+TEST(LyapunovEstimator, RestoredFromItsStateContinuesBitForBitAtAnyStep) {
+  ModelParameters p;
+  p.context = 3;
+  p.beta = 1.4;
+  const Weights w = draw_weights(p);
+  const MeanFieldMap map(p, w);
+  Integrator warm = Integrator::from_token(map, initial_token(w, 0));
+  warm.run(5000);
+  const Window start = warm.window();
+  for (int stop : {1, 2, 4}) {
+    Integrator whole(map, start), first(map, start);
+    LyapunovEstimator whole_lyapunov(map, start, 3), first_lyapunov(map, start, 3);
+    for (int t = 0; t < 3000; ++t) {
+      whole_lyapunov.advance(whole.attention().data(), whole.newest_position());
+      whole.step();
+    }
+    for (int t = 0; t < stop; ++t) {
+      first_lyapunov.advance(first.attention().data(), first.newest_position());
+      first.step();
+    }
+    Integrator second(map, first.window());
+    LyapunovEstimator second_lyapunov(map, first.window(), 3);
+    second_lyapunov.restore(first_lyapunov.state());
+    for (int t = stop; t < 3000; ++t) {
+      second_lyapunov.advance(second.attention().data(), second.newest_position());
+      second.step();
+    }
+    EXPECT_EQ(second.window().attention, whole.window().attention) << "stopped after " << stop;
+    EXPECT_EQ(second_lyapunov.result().exponents, whole_lyapunov.result().exponents) << "stopped after " << stop;
+  }
+}
+
 }  // namespace
