@@ -370,22 +370,16 @@ void LyapunovEstimator::step_kernel(const double* previous_attention, int positi
   // lose their projection a_j −= (a_i·a_j / a_i·a_i) a_i before a_i is normalised: MGS's arithmetic
   // reordered so that the dot products, the square root and the divisions do not wait for each
   // other, and every dot product is two independent partial sums.
-  // Dot products in window order (slot d at ring index head_ + d), for the reason given in
-  // apply_in_ring_order: the entries of a slot are contiguous, the slots wrap around the ring.
-  const int M = kFeatures ? kFeatures : tangent_.features(), L = tangent_.context(), head = tangent_.head_;
-  const auto dot = [M, L, head](const double* __restrict x, const double* __restrict y) {
-    double even = 0.0, odd = 0.0;
-    int k = 0;
-    for (int d = 0; d < L; ++d) {
-      const int slot = head + d < L ? head + d : head + d - L;
-      const double* __restrict xs = x + static_cast<std::size_t>(slot) * M;
-      const double* __restrict ys = y + static_cast<std::size_t>(slot) * M;
-      for (int a = 0; a < M; ++a, ++k) {
-        if (k % 2 == 0) even += xs[a] * ys[a];
-        else odd += xs[a] * ys[a];
-      }
-    }
-    return even + odd;
+  // Dot products in window order, for the reason given in apply_in_ring_order: window order is the
+  // ring from the newest slot (head_ · M) to its end, then from its start; the entries alternate
+  // between two partial sums along that order.
+  const std::size_t split = static_cast<std::size_t>(tangent_.head_) * static_cast<std::size_t>(tangent_.features());
+  const auto dot = [n, split](const double* __restrict x, const double* __restrict y) {
+    double sums[2] = {0.0, 0.0};
+    std::size_t k = 0;
+    for (std::size_t r = split; r < n; ++r, ++k) sums[k & 1] += x[r] * y[r];
+    for (std::size_t r = 0; r < split; ++r, ++k) sums[k & 1] += x[r] * y[r];
+    return sums[0] + sums[1];
   };
   constexpr double lower = 0x1p-300, upper = 0x1p300;
   for (int i = 0; i < K; ++i) {
