@@ -40,9 +40,13 @@ using Buffer = std::vector<double, CacheLineAllocator<double>>;
 
 namespace avx2 {
 std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
+void evaluate_exp(std::span<const double> x, std::span<double> y);
+void evaluate_tanh(std::span<const double> x, std::span<double> y);
 }
 namespace sse2 {
 std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
+void evaluate_exp(std::span<const double> x, std::span<double> y);
+void evaluate_tanh(std::span<const double> x, std::span<double> y);
 }
 
 }  // namespace attnmf::simd

@@ -47,6 +47,20 @@ std::string instruction_set() {
   return avx2 ? "avx2" : "sse2";
 }
 
+namespace {
+
+bool use_avx2(const std::string& isa) {
+  const std::string chosen = isa.empty() ? instruction_set() : isa;
+  if (chosen == "avx2") {
+    if (!avx2_available()) throw std::invalid_argument("this CPU does not support AVX2 and FMA");
+    return true;
+  }
+  if (chosen == "sse2") return false;
+  throw std::invalid_argument("unknown instruction set '" + chosen + "' (avx2 or sse2)");
+}
+
+}  // namespace
+
 std::string engine_description() {
   const std::string isa = instruction_set();
   return isa + ", " + std::to_string(kLanes) + " lanes, " +
@@ -56,13 +70,17 @@ std::string engine_description() {
 std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* const> maps,
                                            std::span<const model::Window> windows, const std::string& isa) {
   check_block(maps, windows);
-  const std::string chosen = isa.empty() ? instruction_set() : isa;
-  if (chosen == "avx2") {
-    if (!avx2_available()) throw std::invalid_argument("this CPU does not support AVX2 and FMA");
-    return avx2::make(maps, windows);
-  }
-  if (chosen == "sse2") return sse2::make(maps, windows);
-  throw std::invalid_argument("unknown instruction set '" + chosen + "' (avx2 or sse2)");
+  return use_avx2(isa) ? avx2::make(maps, windows) : sse2::make(maps, windows);
+}
+
+void evaluate_exp(std::span<const double> x, std::span<double> y, const std::string& isa) {
+  if (y.size() != x.size()) throw std::invalid_argument("evaluate_exp: x and y differ in length");
+  use_avx2(isa) ? avx2::evaluate_exp(x, y) : sse2::evaluate_exp(x, y);
+}
+
+void evaluate_tanh(std::span<const double> x, std::span<double> y, const std::string& isa) {
+  if (y.size() != x.size()) throw std::invalid_argument("evaluate_tanh: x and y differ in length");
+  use_avx2(isa) ? avx2::evaluate_tanh(x, y) : sse2::evaluate_tanh(x, y);
 }
 
 std::unique_ptr<LaneBlock> make_lane_block_from_token(std::span<const model::MeanFieldMap* const> maps,

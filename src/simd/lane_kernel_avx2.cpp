@@ -24,6 +24,9 @@ std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps
   return make_kernel(maps, windows);
 }
 
+void evaluate_exp(std::span<const double> x, std::span<double> y) { evaluate<exp_vector>(x, y); }
+void evaluate_tanh(std::span<const double> x, std::span<double> y) { evaluate<tanh_vector>(x, y); }
+
 }  // namespace attnmf::simd::avx2
 
 #pragma GCC pop_options

@@ -294,3 +294,42 @@ TEST(LaneBlock, RefusesLanesThatCannotRunInLockstep) {
 }
 
 }  // namespace
+
+namespace {
+
+// The kernels' own exp and tanh against glibc's (both a few ulp from the true values), over the
+// arguments the map gives them: tanh of β σ·A (|x| ≤ a few tens) and exp of the shifted scores
+// (≤ 10, down to the flush at −708).
+TEST(VectorMath, ExpAndTanhAgreeWithGlibcToAFewUlp) {
+  std::vector<double> x;
+  for (int i = -200000; i <= 200000; ++i) x.push_back(i * 1e-4);       // [−20, 20]
+  for (int i = 0; i < 20000; ++i) x.push_back(-700.0 + i * 0.0355);    // [−700, 10]
+  for (double v : {0.0, -0.0, 1e-300, -1e-300, 1e-20, 5e-324, 0.5, 709.0, -708.0, 19.9999, 40.0}) x.push_back(v);
+  std::vector<double> y(x.size());
+  for (const std::string& isa : instruction_sets()) {
+    attnmf::simd::evaluate_tanh(x, y, isa);
+    double worst = 0.0, worst_absolute = 0.0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double expected = std::tanh(x[i]);
+      worst_absolute = std::max(worst_absolute, std::abs(y[i] - expected));
+      if (std::abs(expected) > 0.1) worst = std::max(worst, std::abs(y[i] - expected) / std::abs(expected));
+      ASSERT_EQ(std::signbit(y[i]), std::signbit(expected)) << isa << " tanh(" << x[i] << ")";
+    }
+    EXPECT_LT(worst, 8e-16) << isa << ": tanh's relative error away from 0";
+    EXPECT_LT(worst_absolute, 4.5e-16) << isa << ": tanh's absolute error";
+    attnmf::simd::evaluate_exp(x, y, isa);
+    worst = 0.0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (x[i] > 709.0 || x[i] < -708.0) continue;
+      const double expected = std::exp(x[i]);
+      worst = std::max(worst, std::abs(y[i] - expected) / expected);
+    }
+    EXPECT_LT(worst, 4e-16) << isa << ": exp's relative error";
+    const std::vector<double> flushed{-708.5, -745.0, -1e6};
+    std::vector<double> zero(flushed.size());
+    attnmf::simd::evaluate_exp(flushed, zero, isa);
+    for (double z : zero) EXPECT_EQ(z, 0.0) << isa;
+  }
+}
+
+}  // namespace

@@ -96,7 +96,8 @@ if ! cluster_up; then
   [[ $(id -u) == 0 ]] || skip "no SLURM cluster answers, and $setup must run as root"
   say "no cluster answers: starting one with $setup"
   setup_log=$(mktemp "${TMPDIR:-/tmp}/attnmf-slurm-setup.XXXXXX")
-  if ! "$setup" >"$setup_log" 2>&1; then
+  # Without fd 9: the daemons it starts live on, and must not hold the lock of this run.
+  if ! "$setup" 9>&- >"$setup_log" 2>&1; then
     tail -n 20 "$setup_log"
     skip "$setup failed (log: $setup_log)"
   fi

@@ -83,4 +83,9 @@ std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* 
 std::unique_ptr<LaneBlock> make_lane_block_from_token(std::span<const model::MeanFieldMap* const> maps,
                                                       std::span<const int> token, const std::string& isa = "");
 
+// The lane kernels' exp and tanh over any number of values (y as long as x), with the instruction
+// set `isa` ("avx2", "sse2"; empty: instruction_set()): for tests and benchmarks.
+void evaluate_exp(std::span<const double> x, std::span<double> y, const std::string& isa = "");
+void evaluate_tanh(std::span<const double> x, std::span<double> y, const std::string& isa = "");
+
 }  // namespace attnmf::simd
