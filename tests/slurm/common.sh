@@ -213,7 +213,10 @@ sweep_of() {
 # a point is depends on the build and on what else the machine runs: measure it with a small
 # sweep over the same beta range first.
 sweep_seconds() {
-  local n=24 start end secs
+  # 64 points: two whole 16-point blocks of the simd engine on each of the 2 ranks, so that the time
+  # per point measured here is the time per point of the long sweep (a short block costs as much as
+  # a full one).
+  local n=64 start end secs
   sweep_of $n
   start=$(date +%s%N)
   "${mpi[@]}" "$attnmf" sweep --config "$config" "${sweep[@]}" --parallel.threads_per_rank 1 \
