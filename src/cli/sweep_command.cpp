@@ -14,6 +14,7 @@
 #include "attnmf/io/result_file.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/model/weights.hpp"
+#include "attnmf/simd/lane_block.hpp"
 #include "attnmf/sweep/driver.hpp"
 #include "attnmf/sweep/point.hpp"
 #include "commands.hpp"
@@ -96,7 +97,19 @@ int plan_sweep(const config::Config& cfg, bool resume, std::vector<std::string>&
   };
   if (fs::exists(journal)) {
     try {
-      if (refuse_if_other(io::read_manifest(journal), "its journal's manifest")) return 1;
+      const auto manifest = io::read_manifest(journal);
+      if (refuse_if_other(manifest, "its journal's manifest")) return 1;
+      // Points stopped mid-trajectory continue with the kernel that started them, or not at all: the
+      // AVX2 and SSE2 kernels round differently.
+      for (const auto& [key, value] : manifest)
+        if (key == sweep::kernel_manifest_key && cfg.run.engine == config::RunConfig::Engine::simd &&
+            value != simd::instruction_set()) {
+          problems.push_back(name + ": cannot resume here: its points were computed by the simd engine's " + value +
+                             " kernel, and this CPU runs the " + simd::instruction_set() +
+                             " kernel, which rounds differently; resume it on a CPU like the first one's. Nothing "
+                             "was changed");
+          return 1;
+        }
       const io::JournalContents contents = io::read_journal_directory(journal);
       (void)contents;
     } catch (const std::exception& e) {

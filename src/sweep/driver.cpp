@@ -20,6 +20,7 @@
 #include "attnmf/io/result_file.hpp"
 #include "attnmf/io/sweep_file.hpp"
 #include "attnmf/model/weights.hpp"
+#include "attnmf/simd/lane_block.hpp"
 #include "attnmf/sweep/point.hpp"
 
 namespace attnmf::sweep {
@@ -196,6 +197,8 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
       std::vector<std::pair<std::string, std::string>> keys;
       for (const auto& kv : config.key_values())
         if (config::affects_results(kv.first)) keys.push_back(kv);
+      if (config.run.engine == config::RunConfig::Engine::simd)
+        keys.emplace_back(kernel_manifest_key, simd::instruction_set());
       io::write_manifest(journal_dir, keys);
     }
     for (const std::string& note : journal.notes) spdlog::warn("{}", note);

@@ -177,6 +177,24 @@ try:
         expect(rc == 2 and "another configuration" in log and "model.epsilon" in log,
                "--resume with another configuration is refused, naming the key")
         expect(digest([out, out + ".journal"]) == before, "... and not a byte changed")
+        # The simd engine's kernel is part of what a sweep was computed with: a journal started by
+        # the other kernel (a CPU with or without AVX2) is refused, naming both.
+        manifest = os.path.join(out + ".journal", "manifest")
+        with open(manifest) as f:
+            original = f.read()
+        if ENGINE == "simd":
+            expect("simd.kernel = " in original, "the manifest names the simd kernel")
+            mine = original.split("simd.kernel = ")[1].split()[0]
+            other = "sse2" if mine == "avx2" else "avx2"
+            with open(manifest, "w") as f:
+                f.write(original.replace("simd.kernel = " + mine, "simd.kernel = " + other))
+            before = digest([out, out + ".journal"])
+            rc, log = run(out, extra)
+            expect(rc == 2 and f"{other} kernel" in log and f"{mine} kernel" in log,
+                   f"a journal of the {other} kernel is refused on this {mine} CPU, naming both (rc {rc})")
+            expect(digest([out, out + ".journal"]) == before, "... and not a byte changed")
+            with open(manifest, "w") as f:
+                f.write(original)
         rc, log = run(reference, extra + ["--run.steps", "300001"])
         expect(rc == 2 and "run.steps" in log, "--resume of a complete file of another configuration is refused")
         fresh = os.path.join(work, "fresh.h5")

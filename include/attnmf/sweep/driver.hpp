@@ -17,6 +17,10 @@
 
 namespace attnmf::sweep {
 
+// The journal manifest's entry naming the simd engine's kernel (avx2, sse2) that computed the sweep:
+// points are resumed only with the same kernel.
+inline constexpr const char* kernel_manifest_key = "simd.kernel";
+
 struct SweepSummary {
   long long points = 0;
   long long computed = 0;        // points computed by this run (the rest came from the journal)
