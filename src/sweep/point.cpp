@@ -35,6 +35,22 @@ void check_exponents(const std::vector<double>& exponents) {
       throw std::runtime_error("a Lyapunov exponent is NaN or +infinity");
 }
 
+// A point's result from its analysis and exponents: the verdict of MODEL.md §5, the final window.
+void conclude(PointResult& result, analysis::PointAnalysis found, std::vector<double> exponents, model::Window window,
+              long long recorded_steps) {
+  check_exponents(exponents);
+  result.analysis = std::move(found);
+  result.period = result.analysis.period;
+  result.lyapunov = std::move(exponents);
+  const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, recorded_steps);
+  result.zero_one = verdict.zero_one;
+  result.zero_band = verdict.zero_band;
+  result.regime = verdict.regime;
+  result.paper_regime = verdict.paper_regime;
+  result.final_window = std::move(window);
+  result.status = PointStatus::done;
+}
+
 bool finite(std::span<const double> values) {
   for (double x : values)
     if (!std::isfinite(x)) return false;
@@ -139,19 +155,8 @@ Outcome PointComputer::compute_scalar(long long index, const std::atomic<bool>* 
         analyzer.observe(record.output_semantic, record.attention, integrator.newest_position());
       }
     }
-    result.analysis = analyzer.finish();
-    result.period = result.analysis.period;
-    if (lyapunov) {
-      result.lyapunov = lyapunov->result().exponents;
-      check_exponents(result.lyapunov);
-    }
-    const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, steps - transient);
-    result.zero_one = verdict.zero_one;
-    result.zero_band = verdict.zero_band;
-    result.regime = verdict.regime;
-    result.paper_regime = verdict.paper_regime;
-    result.final_window = integrator.window();
-    result.status = PointStatus::done;
+    conclude(result, analyzer.finish(), lyapunov ? lyapunov->result().exponents : std::vector<double>{},
+             integrator.window(), steps - transient);
   } catch (const std::exception& e) {
     result.status = PointStatus::failed;
     result.error = e.what();
@@ -323,20 +328,9 @@ std::vector<Outcome> PointComputer::compute_lanes(std::span<const long long> ind
     for (std::size_t i = 0; i < n; ++i) {
       if (failed[i]) continue;
       try {
-        PointResult& result = results[i];
-        result.analysis = analyzers[i].finish();
-        result.period = result.analysis.period;
-        if (tangent) {
-          result.lyapunov = block->exponents(static_cast<int>(i));
-          check_exponents(result.lyapunov);
-        }
-        const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, steps - transient);
-        result.zero_one = verdict.zero_one;
-        result.zero_band = verdict.zero_band;
-        result.regime = verdict.regime;
-        result.paper_regime = verdict.paper_regime;
-        result.final_window = block->window(static_cast<int>(i));
-        result.status = PointStatus::done;
+        const int lane = static_cast<int>(i);
+        conclude(results[i], analyzers[i].finish(), tangent ? block->exponents(lane) : std::vector<double>{},
+                 block->window(lane), steps - transient);
       } catch (const std::exception& e) {
         fail(i, e.what());
       }
