@@ -64,13 +64,8 @@ void PointAnalyzer::observe(const double* output_semantic, const double* attenti
   if (observed_ >= recorded_steps_)
     throw std::logic_error("PointAnalyzer::observe: called more often than recorded_steps = " +
                            std::to_string(recorded_steps_));
-  // The ring cursors follow observed_ (they are observed_ modulo the ring sizes) without a division
-  // per step: this runs for every recorded step of every point.
-  if (!cursors_valid_) {
-    sample_cursor_ = settings_.samples > 0 ? observed_ % settings_.samples : 0;
-    history_cursor_ = observed_ % history_capacity_;
-    cursors_valid_ = true;
-  }
+  // The ring cursors follow observed_ without a division per step: this runs for every recorded
+  // step of every point.
   const int m = features_;
   // With every recorded step promised, a step that a later one overwrites in a ring is not written:
   // with S = 2·10^4 of 2·10^5 recorded steps that spares a sweep's 16 points at a time from

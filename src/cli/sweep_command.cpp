@@ -2,6 +2,7 @@
 #include <mpi.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -14,7 +15,6 @@
 #include "attnmf/io/result_file.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/model/weights.hpp"
-#include "attnmf/simd/lane_block.hpp"
 #include "attnmf/sweep/driver.hpp"
 #include "attnmf/sweep/point.hpp"
 #include "commands.hpp"
@@ -101,15 +101,18 @@ int plan_sweep(const config::Config& cfg, bool resume, std::vector<std::string>&
       if (refuse_if_other(manifest, "its journal's manifest")) return 1;
       // Points stopped mid-trajectory continue with the kernel that started them, or not at all: the
       // AVX2 and SSE2 kernels round differently.
-      for (const auto& [key, value] : manifest)
-        if (key == sweep::kernel_manifest_key && cfg.run.engine == config::RunConfig::Engine::simd &&
-            value != simd::instruction_set()) {
-          problems.push_back(name + ": cannot resume here: its points were computed by the simd engine's " + value +
-                             " kernel, and this CPU runs the " + simd::instruction_set() +
-                             " kernel, which rounds differently; resume it on a CPU like the first one's. Nothing "
-                             "was changed");
-          return 1;
-        }
+      const auto kernel_of = [](const std::vector<std::pair<std::string, std::string>>& keys) {
+        const auto it = std::find_if(keys.begin(), keys.end(), [](const auto& kv) { return kv.first == sweep::kernel_manifest_key; });
+        return it == keys.end() ? std::string() : it->second;
+      };
+      const std::string stored = kernel_of(manifest), here = kernel_of(sweep::manifest_keys(cfg));
+      if (!stored.empty() && !here.empty() && stored != here) {
+        problems.push_back(name + ": cannot resume here: its points were computed by the simd engine's " + stored +
+                           " kernel, and this CPU runs the " + here +
+                           " kernel, which rounds differently; resume it on a CPU like the first one's. Nothing "
+                           "was changed");
+        return 1;
+      }
       const io::JournalContents contents = io::read_journal_directory(journal);
       (void)contents;
     } catch (const std::exception& e) {

@@ -118,13 +118,14 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
     // The analysis a sweep point makes, over the recorded steps.
     const long long recorded = cfg.run.steps - cfg.run.transient;
     analysis::PointAnalyzer analyzer(cfg.model.features, cfg.model.context, recorded, sweep::analysis_settings(cfg));
+    analyzer.promise_every_step();  // finish() comes only after a completed run
     std::optional<dynamics::LyapunovEstimator> lyapunov;
     dynamics::StepHooks hooks;
-    hooks.before = [&](const model::Integrator& at) {
-      if (cfg.analysis.lyapunov == 0) return;
-      if (!lyapunov) lyapunov.emplace(*map, at.window(), cfg.analysis.lyapunov, cfg.analysis.lyapunov_trace);
-      lyapunov->advance(at.attention().data(), at.newest_position());
-    };
+    if (cfg.analysis.lyapunov > 0)
+      hooks.before = [&](const model::Integrator& at) {
+        if (!lyapunov) lyapunov.emplace(*map, at.window(), cfg.analysis.lyapunov, cfg.analysis.lyapunov_trace);
+        lyapunov->advance(at.attention().data(), at.newest_position());
+      };
     hooks.after = [&](const model::Integrator& at, const model::StepRecord& record) {
       analyzer.observe(record.output_semantic, record.attention, at.newest_position());
     };

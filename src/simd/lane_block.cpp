@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "attnmf/model/integrator.hpp"
 #include "kernel_prelude.hpp"
 
 namespace attnmf::simd {
@@ -85,22 +86,9 @@ void evaluate_tanh(std::span<const double> x, std::span<double> y, const std::st
 
 std::unique_ptr<LaneBlock> make_lane_block_from_token(std::span<const model::MeanFieldMap* const> maps,
                                                       std::span<const int> token, const std::string& isa) {
-  // As model::Integrator::from_token: the token's value mean field fills the whole first window
-  // (the softmax over one slot is exactly 1), newest first at positions 0, L−1, …, 1, and no older
-  // slot holds a token yet.
-  std::vector<model::Window> windows(maps.size());
-  for (std::size_t w = 0; w < maps.size(); ++w) {
-    const model::MeanFieldMap& map = *maps[w];
-    const model::MeanFields m = map.token_mean_fields(token);
-    model::Window& window = windows[w];
-    window.features = map.features();
-    window.context = map.context();
-    window.history = 0;
-    for (int d = 0; d < map.context(); ++d) {
-      window.attention.insert(window.attention.end(), m.value.begin(), m.value.end());
-      window.positions.push_back((map.context() - d) % map.context());
-    }
-  }
+  // Each lane starts from the window model::Integrator::from_token starts from.
+  std::vector<model::Window> windows;
+  for (const model::MeanFieldMap* map : maps) windows.push_back(model::Integrator::from_token(*map, token).window());
   return make_lane_block(maps, windows, isa);
 }
 

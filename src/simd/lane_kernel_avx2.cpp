@@ -16,16 +16,9 @@ using Mask4 = std::int64_t __attribute__((vector_size(32)));
 inline Vec4 sqrt_vector(Vec4 v) { return reinterpret_cast<Vec4>(_mm256_sqrt_pd(reinterpret_cast<__m256d>(v))); }
 inline bool all_true(Mask4 m) { return _mm256_movemask_pd(reinterpret_cast<__m256d>(m)) == 0xf; }
 
-#include "lane_kernel.inc"
-
 }  // namespace
 
-std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows) {
-  return make_kernel(maps, windows);
-}
-
-void evaluate_exp(std::span<const double> x, std::span<double> y) { evaluate<exp_vector>(x, y); }
-void evaluate_tanh(std::span<const double> x, std::span<double> y) { evaluate<tanh_vector>(x, y); }
+#include "lane_kernel.inc"
 
 }  // namespace attnmf::simd::avx2
 

@@ -172,6 +172,14 @@ void decode_failures(const std::string& text, std::map<long long, std::string>& 
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> manifest_keys(const config::Config& config) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const auto& kv : config.key_values())
+    if (config::affects_results(kv.first)) keys.push_back(kv);
+  if (config.run.engine == config::RunConfig::Engine::simd) keys.emplace_back(kernel_manifest_key, simd::instruction_set());
+  return keys;
+}
+
 SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const DriverOptions& options) {
   const io::mpi::Communicator comm(parent);
   const bool master = comm.rank() == 0;
@@ -194,12 +202,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   if (master) {
     std::filesystem::create_directories(journal_dir);
     if (io::read_manifest(journal_dir).empty()) {
-      std::vector<std::pair<std::string, std::string>> keys;
-      for (const auto& kv : config.key_values())
-        if (config::affects_results(kv.first)) keys.push_back(kv);
-      if (config.run.engine == config::RunConfig::Engine::simd)
-        keys.emplace_back(kernel_manifest_key, simd::instruction_set());
-      io::write_manifest(journal_dir, keys);
+      io::write_manifest(journal_dir, manifest_keys(config));
     }
     for (const std::string& note : journal.notes) spdlog::warn("{}", note);
   }

@@ -152,6 +152,14 @@ submit() {
   jobs_submitted+=("$job")
 }
 track() { jobs_submitted+=("$@"); }
+# completed JOB SECONDS: waits for JOB to complete, sets $restarts, and tells what its runs wrote
+# to job.log.
+completed() {
+  wait_done "$1" "$2"
+  restarts=$(job_field "$1" Restarts)
+  say "job $1 COMPLETED after $restarts restart(s); what its runs said:"
+  story job.log
+}
 
 # wait_for SECONDS WHAT COMMAND...: poll COMMAND every second until it succeeds; fail on deadline.
 wait_for() {

@@ -18,10 +18,7 @@ reference ref.h5
 submit -n 2 -c 1 --time=1 --signal=B:USR1@10 -o job.log \
   "$repo/jobs/slurm-sweep.sbatch" "$config" "${sweep[@]}" --output.file "$work/out.h5"
 say "submitted job $job: sbatch -n 2 -c 1 --time=1 --signal=B:USR1@10 jobs/slurm-sweep.sbatch ${config#$repo/} ${sweep[*]} --output.file out.h5"
-wait_done "$job" 300
-restarts=$(job_field "$job" Restarts)
-say "job $job COMPLETED after $restarts restart(s); what its runs said:"
-story job.log
+completed "$job" 300
 
 # (the "[slurm-sweep ...]" lines of jobs/slurm-sweep.sbatch tell what each run did)
 grep -q 'got SIGUSR1' job.log || fail "no run of job $job got USR1 from SLURM (--signal=B:USR1@10; were the points faster than the calibration measured?)"

@@ -123,7 +123,10 @@ class PointAnalyzer {
   void serialize(Archive& archive, unsigned /*version*/) {
     archive& observed_& sample_ring_& attention_ring_& position_ring_& previous_output_semantic_& section_& crossings_&
         crossing_direction_& section_total_& crossings_total_;
-    cursors_valid_ = false;  // recomputed from observed_ at the next step
+    if constexpr (Archive::is_loading::value) {
+      sample_cursor_ = settings_.samples > 0 ? observed_ % settings_.samples : 0;
+      history_cursor_ = observed_ % history_capacity_;
+    }
   }
 
   void observe_section(const double* output_semantic);
@@ -145,9 +148,9 @@ class PointAnalyzer {
   std::vector<double> attention_ring_;
   std::vector<int> position_ring_;
 
-  // observed_ % S and observed_ % history_capacity_, kept up to date step by step.
+  // observed_ % S and observed_ % history_capacity_, kept up to date step by step (set from
+  // observed_ when a saved state is loaded).
   long long sample_cursor_ = 0, history_cursor_ = 0;
-  bool cursors_valid_ = false;
   bool every_step_ = false;
 
   // The previous step's m^o_se, for the crossings.

@@ -12,6 +12,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "attnmf/config/config.hpp"
 
@@ -20,6 +22,10 @@ namespace attnmf::sweep {
 // The journal manifest's entry naming the simd engine's kernel (avx2, sse2) that computed the sweep:
 // points are resumed only with the same kernel.
 inline constexpr const char* kernel_manifest_key = "simd.kernel";
+
+// What a sweep's journal manifest records of `config`: every key that affects results, and the simd
+// engine's kernel when it computes the sweep.
+std::vector<std::pair<std::string, std::string>> manifest_keys(const config::Config& config);
 
 struct SweepSummary {
   long long points = 0;
