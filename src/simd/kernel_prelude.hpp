@@ -38,6 +38,11 @@ struct CacheLineAllocator {
 };
 using Buffer = std::vector<double, CacheLineAllocator<double>>;
 
+namespace avx512 {
+std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
+void evaluate_exp(std::span<const double> x, std::span<double> y);
+void evaluate_tanh(std::span<const double> x, std::span<double> y);
+}
 namespace avx2 {
 std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);

@@ -9,10 +9,27 @@
 namespace attnmf::simd {
 namespace {
 
+// The instruction sets the lane kernels are built for, best first, and whether this CPU runs them.
+struct InstructionSet {
+  const char* name;
+  bool (*available)();
+};
+// (__builtin_cpu_supports takes string literals only.)
+bool avx512_available() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+}
 bool avx2_available() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
+bool sse2_available() { return true; }  // every x86-64 CPU
+constexpr InstructionSet kInstructionSets[] = {
+    {"avx512", avx512_available},
+    {"avx2", avx2_available},
+    {"sse2", sse2_available},
+};
 
 void check_block(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows) {
   if (maps.size() != static_cast<std::size_t>(kLanes) || windows.size() != static_cast<std::size_t>(kLanes))
@@ -43,45 +60,62 @@ void check_block(std::span<const model::MeanFieldMap* const> maps, std::span<con
 
 }  // namespace
 
+std::vector<std::string> instruction_sets() {
+  std::vector<std::string> names;
+  for (const InstructionSet& set : kInstructionSets)
+    if (set.available()) names.emplace_back(set.name);
+  return names;
+}
+
 std::string instruction_set() {
-  static const bool avx2 = avx2_available();
-  return avx2 ? "avx2" : "sse2";
+  static const std::string best = instruction_sets().front();  // sse2 is always there
+  return best;
 }
 
 namespace {
 
-bool use_avx2(const std::string& isa) {
+// The kernel `isa` names (empty: instruction_set()), checked against this CPU.
+std::string checked(const std::string& isa) {
   const std::string chosen = isa.empty() ? instruction_set() : isa;
-  if (chosen == "avx2") {
-    if (!avx2_available()) throw std::invalid_argument("this CPU does not support AVX2 and FMA");
-    return true;
+  for (const InstructionSet& set : kInstructionSets) {
+    if (chosen != set.name) continue;
+    if (!set.available()) throw std::invalid_argument("this CPU cannot run the " + chosen + " kernel");
+    return chosen;
   }
-  if (chosen == "sse2") return false;
-  throw std::invalid_argument("unknown instruction set '" + chosen + "' (avx2 or sse2)");
+  throw std::invalid_argument("unknown instruction set '" + chosen + "' (avx512, avx2 or sse2)");
 }
 
 }  // namespace
 
-std::string engine_description() {
-  const std::string isa = instruction_set();
-  return isa + ", " + std::to_string(kLanes) + " lanes, " +
-         (isa == "avx2" ? "fused multiply-adds" : "no fused multiply-adds") + ", vector exp/tanh of attnmf";
+std::string engine_description(const std::string& isa) {
+  const std::string chosen = checked(isa);
+  return chosen + ", " + std::to_string(kLanes) + " lanes, " +
+         (chosen == "sse2" ? "no fused multiply-adds" : "fused multiply-adds") + ", vector exp/tanh of attnmf";
 }
 
 std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* const> maps,
                                            std::span<const model::Window> windows, const std::string& isa) {
   check_block(maps, windows);
-  return use_avx2(isa) ? avx2::make(maps, windows) : sse2::make(maps, windows);
+  const std::string chosen = checked(isa);
+  if (chosen == "avx512") return avx512::make(maps, windows);
+  if (chosen == "avx2") return avx2::make(maps, windows);
+  return sse2::make(maps, windows);
 }
 
 void evaluate_exp(std::span<const double> x, std::span<double> y, const std::string& isa) {
   if (y.size() != x.size()) throw std::invalid_argument("evaluate_exp: x and y differ in length");
-  use_avx2(isa) ? avx2::evaluate_exp(x, y) : sse2::evaluate_exp(x, y);
+  const std::string chosen = checked(isa);
+  if (chosen == "avx512") avx512::evaluate_exp(x, y);
+  else if (chosen == "avx2") avx2::evaluate_exp(x, y);
+  else sse2::evaluate_exp(x, y);
 }
 
 void evaluate_tanh(std::span<const double> x, std::span<double> y, const std::string& isa) {
   if (y.size() != x.size()) throw std::invalid_argument("evaluate_tanh: x and y differ in length");
-  use_avx2(isa) ? avx2::evaluate_tanh(x, y) : sse2::evaluate_tanh(x, y);
+  const std::string chosen = checked(isa);
+  if (chosen == "avx512") avx512::evaluate_tanh(x, y);
+  else if (chosen == "avx2") avx2::evaluate_tanh(x, y);
+  else sse2::evaluate_tanh(x, y);
 }
 
 std::unique_ptr<LaneBlock> make_lane_block_from_token(std::span<const model::MeanFieldMap* const> maps,

@@ -23,12 +23,6 @@ namespace {
 using namespace attnmf;
 using simd::kLanes;
 
-std::vector<std::string> instruction_sets() {
-  std::vector<std::string> sets{"sse2"};
-  if (simd::instruction_set() == "avx2") sets.push_back("avx2");
-  return sets;
-}
-
 // kLanes maps of one weight draw: lane i at β = beta(i), with γ and ε varied too unless `paper`.
 struct Block {
   model::ModelParameters base;
@@ -90,7 +84,7 @@ TEST_P(OneStep, AgreesWithTheScalarEngineTo1e13) {
   const Block block(p, spread_betas(0.05, 3.0), true);
   for (int warm : {0, 7, 503}) {
     const std::vector<model::Window> windows = scalar_windows(block, warm);
-    for (const std::string& isa : instruction_sets()) {
+    for (const std::string& isa : simd::instruction_sets()) {
       auto lanes = simd::make_lane_block(block.maps, windows, isa);
       const int M = p.features;
       std::vector<double> semantic(static_cast<std::size_t>(M) * kLanes), attention(semantic.size());
@@ -143,7 +137,7 @@ TEST_P(ReferenceRows, EarlyRowsMatchTheAuthorsImplementation) {
   betas[lane] = f.beta;
   const Block block(model::ModelParameters{}, betas, false);
   const int M = block.base.features;
-  for (const std::string& isa : instruction_sets()) {
+  for (const std::string& isa : simd::instruction_sets()) {
     std::unique_ptr<simd::LaneBlock> lanes;
     if (f.from_token) {
       lanes = simd::make_lane_block_from_token(block.maps, model::initial_token(block.weights, 0), isa);
@@ -182,7 +176,7 @@ TEST(Tangent, OneStepAgreesWithTheScalarEstimator) {
   const Block block(model::ModelParameters{}, spread_betas(0.3, 2.9), false);
   const std::vector<model::Window> windows = scalar_windows(block, 1001);
   const int n = 12;
-  for (const std::string& isa : instruction_sets()) {
+  for (const std::string& isa : simd::instruction_sets()) {
     auto lanes = simd::make_lane_block(block.maps, windows, isa);
     lanes->start_tangent(n);
     std::vector<double> semantic(3 * kLanes), attention(3 * kLanes);
@@ -306,7 +300,7 @@ TEST(VectorMath, ExpAndTanhAgreeWithGlibcToAFewUlp) {
   for (int i = 0; i < 20000; ++i) x.push_back(-700.0 + i * 0.0355);    // [−700, 10]
   for (double v : {0.0, -0.0, 1e-300, -1e-300, 1e-20, 5e-324, 0.5, 709.0, -708.0, 19.9999, 40.0}) x.push_back(v);
   std::vector<double> y(x.size());
-  for (const std::string& isa : instruction_sets()) {
+  for (const std::string& isa : simd::instruction_sets()) {
     attnmf::simd::evaluate_tanh(x, y, isa);
     double worst = 0.0, worst_absolute = 0.0;
     for (std::size_t i = 0; i < x.size(); ++i) {

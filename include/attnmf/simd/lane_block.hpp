@@ -9,7 +9,7 @@
 // Every lane does exactly the arithmetic of every other lane, so a point's numbers do not depend on
 // its lane or on the other points of its block. They differ from the scalar engine's
 // (model::Integrator) by rounding only, less than 1e-13 in a step: exp and tanh are not glibc's,
-// the AVX2 kernel fuses multiply-adds, the softmax multiplies by the inverse of its normalisation;
+// the AVX2 and AVX-512 kernels fuse multiply-adds, the softmax multiplies by the inverse of its normalisation;
 // the rest is the Integrator's arithmetic, summed in the same order.
 //
 // Lanes share what the lockstep forces them to share: M, L, P, the weights, the number of steps done
@@ -26,16 +26,20 @@
 
 namespace attnmf::simd {
 
-// Points per block. Sixteen doubles are four AVX2 vectors (eight SSE2 ones): enough independent
+// Points per block. Sixteen doubles are two AVX-512 vectors (four AVX2, eight SSE2 ones): enough independent
 // work per operation to hide the latency of every link of the chain.
 inline constexpr int kLanes = 16;
 
-// The instruction set the lane kernels use on this machine: "avx2" (with FMA) or "sse2", chosen once
-// at run time from what the CPU supports. The two round differently (the AVX2 kernel fuses
-// multiply-adds); one build gives the same numbers for a point on every CPU it picks the same set on.
+// The instruction set the lane kernels use on this machine unless told otherwise: the best of
+// "avx512" (F, DQ and VL, with FMA), "avx2" (with FMA) and "sse2" that the CPU supports. They round
+// differently (the FMA kernels fuse multiply-adds, and may fuse differently from each other); one
+// build gives the same numbers for a point on every CPU that runs the same kernel.
 std::string instruction_set();
-// One line for /provenance: the instruction set, the lane count and the arithmetic.
-std::string engine_description();
+// Every instruction set this CPU can run, best first (instruction_set() is the first).
+std::vector<std::string> instruction_sets();
+// One line for /provenance: the instruction set (empty: instruction_set()), the lane count and the
+// arithmetic. Throws std::invalid_argument for a set this CPU cannot run.
+std::string engine_description(const std::string& isa = "");
 
 class LaneBlock {
  public:
@@ -75,8 +79,8 @@ class LaneBlock {
 
 // A block whose lane i integrates maps[i] from windows[i]. Every map must have the same M, L, P and
 // weights (the caller's one draw), every window the same positions and history; unused lanes of a
-// short block repeat a real one. Throws std::invalid_argument otherwise. `isa` forces an instruction
-// set ("avx2", "sse2"; tests and benchmarks compare them); empty: instruction_set().
+// short block repeat a real one. Throws std::invalid_argument otherwise. `isa` names the instruction
+// set ("avx512", "avx2", "sse2"); empty: instruction_set().
 std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* const> maps,
                                            std::span<const model::Window> windows, const std::string& isa = "");
 // The same, started from a token (MODEL.md §3) in every lane, as model::Integrator::from_token.
@@ -84,7 +88,7 @@ std::unique_ptr<LaneBlock> make_lane_block_from_token(std::span<const model::Mea
                                                       std::span<const int> token, const std::string& isa = "");
 
 // The lane kernels' exp and tanh over any number of values (y as long as x), with the instruction
-// set `isa` ("avx2", "sse2"; empty: instruction_set()): for tests and benchmarks.
+// set `isa` ("avx512", "avx2", "sse2"; empty: instruction_set()): for tests and benchmarks.
 void evaluate_exp(std::span<const double> x, std::span<double> y, const std::string& isa = "");
 void evaluate_tanh(std::span<const double> x, std::span<double> y, const std::string& isa = "");
 

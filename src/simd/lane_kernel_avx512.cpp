@@ -1,0 +1,29 @@
+// The lane kernels for x86-64 with AVX-512 (F, DQ, VL): eight lanes per vector, two vectors per
+// block of 16. As in lane_kernel_avx2.cpp, the target pragma comes after every include, so only
+// these functions need the instruction set, and lane_block.cpp calls them only where the CPU has it.
+
+#include "kernel_prelude.hpp"
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512vl,avx2,fma")
+
+namespace attnmf::simd::avx512 {
+namespace {
+
+constexpr int kVectorWidth = 8;
+using Vec8 = double __attribute__((vector_size(64)));
+using Mask8 = std::int64_t __attribute__((vector_size(64)));
+// (The zero-masked form: GCC 12 warns that _mm512_sqrt_pd's undefined pass-through is uninitialised.)
+inline Vec8 sqrt_vector(Vec8 v) { return reinterpret_cast<Vec8>(_mm512_maskz_sqrt_pd(0xff, reinterpret_cast<__m512d>(v))); }
+inline bool all_true(Mask8 m) {
+  const __m512i bits = reinterpret_cast<__m512i>(m);
+  return _mm512_test_epi64_mask(bits, bits) == 0xff;
+}
+
+}  // namespace
+
+#include "lane_kernel.inc"
+
+}  // namespace attnmf::simd::avx512
+
+#pragma GCC pop_options
