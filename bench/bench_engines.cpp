@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "attnmf/dynamics/lyapunov.hpp"
@@ -66,10 +67,11 @@ void EngineScalar(benchmark::State& state) {
 }
 BENCHMARK(EngineScalar)->Arg(0)->Arg(3)->Threads(1)->Threads(2)->UseRealTime();
 
-void EngineSimd(benchmark::State& state) {
+// One registration per instruction set this CPU runs (EngineSimd/avx512, /avx2, /sse2).
+void EngineSimd(benchmark::State& state, const std::string& isa) {
   const Points points(state.thread_index());
   const int k = static_cast<int>(state.range(0));
-  auto block = simd::make_lane_block(points.pointers, std::vector<model::Window>(kLanes, points.window));
+  auto block = simd::make_lane_block(points.pointers, std::vector<model::Window>(kLanes, points.window), isa);
   block->run(2000);
   if (k > 0) block->start_tangent(k);
   std::vector<double> semantic(3 * kLanes), attention(3 * kLanes);
@@ -83,8 +85,14 @@ void EngineSimd(benchmark::State& state) {
     benchmark::DoNotOptimize(attention.data());
   }
   state.SetItemsProcessed(state.iterations() * kLanes * chunk);
-  state.SetLabel(simd::engine_description());
+  state.SetLabel(simd::engine_description(isa));
 }
-BENCHMARK(EngineSimd)->Arg(0)->Arg(3)->Threads(1)->Threads(2)->UseRealTime();
+
+const bool registered = [] {
+  for (const std::string& isa : simd::instruction_sets())
+    benchmark::RegisterBenchmark(("EngineSimd/" + isa).c_str(), EngineSimd, isa)
+        ->Arg(0)->Arg(3)->Threads(1)->Threads(2)->UseRealTime();
+  return true;
+}();
 
 }  // namespace
