@@ -15,6 +15,7 @@
 #include "attnmf/io/result_file.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/model/weights.hpp"
+#include "attnmf/simd/lane_block.hpp"
 #include "attnmf/sweep/driver.hpp"
 #include "attnmf/sweep/point.hpp"
 #include "commands.hpp"
@@ -67,6 +68,57 @@ std::vector<std::string> differing_keys(const std::vector<std::pair<std::string,
   return differences;
 }
 
+// The simd kernel a journal manifest names (empty: none, the scalar engine's sweep).
+std::string kernel_of(const std::vector<std::pair<std::string, std::string>>& keys) {
+  const auto it = std::find_if(keys.begin(), keys.end(), [](const auto& kv) { return kv.first == sweep::kernel_manifest_key; });
+  return it == keys.end() ? std::string() : it->second;
+}
+
+// Resolves run.simd_kernel for every rank together, so that one sweep is computed by one kernel
+// whatever mix of CPUs its ranks land on: the kernel asked for, or for "auto" the kernel named by
+// the journal being resumed, or else the best kernel every rank's CPU runs. Collective over
+// MPI_COMM_WORLD; fills `problems` (on rank 0) when some rank cannot run the kernel it must.
+void resolve_simd_kernel(config::Config& cfg, bool resume, int rank, std::vector<std::string>& problems) {
+  if (cfg.run.engine != config::RunConfig::Engine::simd) return;
+  // The journal's kernel, read on rank 0 (a damaged manifest is reported by plan_sweep).
+  std::string stored;
+  if (rank == 0 && resume && cfg.run.simd_kernel == "auto") {
+    try {
+      stored = kernel_of(io::read_manifest(io::journal_directory(cfg.output.file)));
+    } catch (const std::exception&) {
+    }
+  }
+  int length = static_cast<int>(stored.size());
+  io::mpi::check(MPI_Bcast(&length, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  stored.resize(static_cast<std::size_t>(length));
+  io::mpi::check(MPI_Bcast(stored.data(), length, MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  const std::string wanted = cfg.run.simd_kernel != "auto" ? cfg.run.simd_kernel : stored;
+
+  // Kernels by rank of preference; a CPU that runs one runs every later one.
+  const std::vector<std::string> order{"avx512", "avx2", "sse2"};
+  const std::vector<std::string> here = simd::instruction_sets();
+  int best = static_cast<int>(std::find(order.begin(), order.end(), here.front()) - order.begin());
+  int unable = !wanted.empty() && std::find(here.begin(), here.end(), wanted) == here.end() ? 1 : 0;
+  int worst_best = 0, unable_ranks = 0;
+  io::mpi::check(MPI_Allreduce(&best, &worst_best, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+  io::mpi::check(MPI_Allreduce(&unable, &unable_ranks, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+  if (unable_ranks > 0) {
+    const std::string whose = unable_ranks == 1 ? "the CPU of 1 rank" : "the CPUs of " + std::to_string(unable_ranks) + " ranks";
+    if (rank == 0) {
+      if (cfg.run.simd_kernel == "auto")
+        problems.push_back("output.file = '" + cfg.output.file.string() + "': cannot resume here: its points were computed by "
+                           "the simd engine's " + wanted + " kernel, which " + whose + " cannot run (the best every "
+                           "rank runs is the " + order[static_cast<std::size_t>(worst_best)] + " kernel); resume it "
+                           "on CPUs that run " + wanted + ". Nothing was changed");
+      else
+        problems.push_back("run.simd_kernel = " + wanted + ": " + whose + " cannot run it (the best every rank runs is " +
+                           order[static_cast<std::size_t>(worst_best)] + ")");
+    }
+    return;
+  }
+  cfg.run.simd_kernel = wanted.empty() ? order[static_cast<std::size_t>(worst_best)] : wanted;
+}
+
 // What this run should do with output.file and its journal; fills `problems` to refuse.
 int plan_sweep(const config::Config& cfg, bool resume, std::vector<std::string>& problems) {
   namespace fs = std::filesystem;
@@ -100,17 +152,12 @@ int plan_sweep(const config::Config& cfg, bool resume, std::vector<std::string>&
       const auto manifest = io::read_manifest(journal);
       if (refuse_if_other(manifest, "its journal's manifest")) return 1;
       // Points stopped mid-trajectory continue with the kernel that started them, or not at all: the
-      // AVX2 and SSE2 kernels round differently.
-      const auto kernel_of = [](const std::vector<std::pair<std::string, std::string>>& keys) {
-        const auto it = std::find_if(keys.begin(), keys.end(), [](const auto& kv) { return kv.first == sweep::kernel_manifest_key; });
-        return it == keys.end() ? std::string() : it->second;
-      };
+      // kernels round differently.
       const std::string stored = kernel_of(manifest), here = kernel_of(sweep::manifest_keys(cfg));
       if (!stored.empty() && !here.empty() && stored != here) {
-        problems.push_back(name + ": cannot resume here: its points were computed by the simd engine's " + stored +
-                           " kernel, and this CPU runs the " + here +
-                           " kernel, which rounds differently; resume it on a CPU like the first one's. Nothing "
-                           "was changed");
+        problems.push_back(name + ": cannot resume with the " + here + " kernel (run.simd_kernel): its points were "
+                           "computed by the simd engine's " + stored + " kernel, which rounds differently; resume it "
+                           "with run.simd_kernel = auto or " + stored + ". Nothing was changed");
         return 1;
       }
       const io::JournalContents contents = io::read_journal_directory(journal);
@@ -175,6 +222,7 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
                            ? "init.checkpoint = '" + cfg.init.checkpoint.string() + "': " + e.what()
                            : std::string(e.what()));
   }
+  if (problems.empty()) resolve_simd_kernel(cfg, resume, rank, problems);
   // Rank 0 decides from the file system what this run does; every rank follows.
   enum Verdict : int { start = 0, refuse = 1, nothing_to_do = 2, resume_journal = 3 };
   int verdict = problems.empty() ? start : refuse;

@@ -117,12 +117,18 @@ const std::vector<KeySpec>& keys() {
       {"run.steps", "Steps of the map per point, the transient included.", "an integer >= 1", ""},
       {"run.transient", "Steps discarded before anything is recorded.", "an integer from 0 to run.steps - 1", ""},
       {"run.engine",
-       "How attnmf sweep integrates its points. simd: 16 points at a time in the CPU's vector lanes (AVX2 where "
-       "the CPU has it, SSE2 otherwise; /provenance records which), several times faster; scalar: one point at a "
+       "How attnmf sweep integrates its points. simd: 16 points at a time in the CPU's vector lanes (the "
+       "instruction set of run.simd_kernel), several times faster; scalar: one point at a "
        "time with the arithmetic of the authors' implementation operation by operation. The two differ by "
        "rounding (under 1e-13 per step); a point's numbers never depend on the rank, thread or lane that computed "
        "it. attnmf trajectory always uses the scalar engine.",
        "simd, scalar", ""},
+      {"run.simd_kernel",
+       "The instruction set of the simd engine's kernel. auto: the best that every rank's CPU runs (AVX-512, "
+       "then AVX2, then SSE2), or, with --resume, the kernel that started the sweep. The kernels round "
+       "differently, so one sweep is computed by one kernel throughout: its journal and /provenance/engine name "
+       "it, and --resume with another is refused.",
+       "auto, avx512, avx2, sse2", ""},
       {"sweep.beta", "The beta values of the grid.",
        "a value (1.27), a comma-separated list (1.255,1.26405,1.27) or start:stop:count, count values from start "
        "to stop with both ends included (0:3:4001); every value >= 0",
@@ -412,6 +418,11 @@ class Resolver {
       if (engine == "simd") c.run.engine = RunConfig::Engine::simd;
       else if (engine == "scalar") c.run.engine = RunConfig::Engine::scalar;
       else not_one_of("run.engine", *s, "simd, scalar");
+    }
+    if (const Setting* s = given("run.simd_kernel")) {
+      const std::string kernel(trim(s->text));
+      if (kernel == "auto" || kernel == "avx512" || kernel == "avx2" || kernel == "sse2") c.run.simd_kernel = kernel;
+      else not_one_of("run.simd_kernel", *s, "auto, avx512, avx2, sse2");
     }
     grid("sweep.beta", c.sweep.beta, c.model.beta, beta_range);
     grid("sweep.gamma", c.sweep.gamma, c.model.gamma, gamma_range);
@@ -710,6 +721,7 @@ std::vector<std::pair<std::string, std::string>> Config::key_values() const {
       {"run.steps", integer(run.steps)},
       {"run.transient", integer(run.transient)},
       {"run.engine", std::string(to_string(run.engine))},
+      {"run.simd_kernel", run.simd_kernel},
       {"sweep.beta", grid_text(sweep.beta)},
       {"sweep.gamma", grid_text(sweep.gamma)},
       {"sweep.epsilon", grid_text(sweep.epsilon)},
@@ -729,7 +741,10 @@ std::vector<std::pair<std::string, std::string>> Config::key_values() const {
 }
 
 bool affects_results(std::string_view key) {
-  return key != "output.file" && key != "parallel.threads_per_rank" && key != "parallel.block_points";
+  // run.simd_kernel is left out: what it resolves to (auto: the CPUs') is what matters, and the sweep
+  // records that itself (sweep::kernel_manifest_key).
+  return key != "output.file" && key != "parallel.threads_per_rank" && key != "parallel.block_points" &&
+         key != "run.simd_kernel";
 }
 
 namespace {

@@ -176,7 +176,7 @@ std::vector<std::pair<std::string, std::string>> manifest_keys(const config::Con
   std::vector<std::pair<std::string, std::string>> keys;
   for (const auto& kv : config.key_values())
     if (config::affects_results(kv.first)) keys.push_back(kv);
-  if (config.run.engine == config::RunConfig::Engine::simd) keys.emplace_back(kernel_manifest_key, simd::instruction_set());
+  if (config.run.engine == config::RunConfig::Engine::simd) keys.emplace_back(kernel_manifest_key, simd_kernel(config));
   return keys;
 }
 

@@ -72,6 +72,10 @@ analysis::AnalysisSettings analysis_settings(const config::Config& config) {
   return s;
 }
 
+std::string simd_kernel(const config::Config& config) {
+  return config.run.simd_kernel == "auto" ? simd::instruction_set() : config.run.simd_kernel;
+}
+
 PointComputer::PointComputer(const config::Config& config, const model::Weights& weights)
     : config_(config), weights_(&weights), grid_(config.sweep) {
   // The weights do not depend on β, γ or ε, so one draw serves every point; the start is read once.
@@ -178,7 +182,7 @@ int PointComputer::points_per_task() const {
 
 std::string PointComputer::engine_description() const {
   if (config_.run.engine == config::RunConfig::Engine::scalar) return "scalar";
-  return "simd: " + simd::engine_description();
+  return "simd: " + simd::engine_description(simd_kernel(config_));
 }
 
 model::Window PointComputer::start_window(const model::MeanFieldMap& map) const {
@@ -254,7 +258,7 @@ std::vector<Outcome> PointComputer::compute_lanes(std::span<const long long> ind
       lane_maps[w] = lane_maps[0];
       windows[w] = windows[0];
     }
-    const std::unique_ptr<simd::LaneBlock> block = simd::make_lane_block(lane_maps, windows);
+    const std::unique_ptr<simd::LaneBlock> block = simd::make_lane_block(lane_maps, windows, simd_kernel(config_));
     block->set_steps_done(from[0] ? from[0]->steps_done : 0);
 
     constexpr long long chunk = 1 << 16;  // stop requests are honoured between chunks

@@ -147,7 +147,7 @@ TEST_F(ConfigTest, KeyValuesListsEveryKeyInAFixedOrder) {
       "model.beta", "model.gamma",
       "weights.seed", "weights.correlations", "weights.segments", "weights.gaussian_scale",
       "init.mode", "init.checkpoint", "init.token",
-      "run.steps", "run.transient", "run.engine",
+      "run.steps", "run.transient", "run.engine", "run.simd_kernel",
       "sweep.beta", "sweep.gamma", "sweep.epsilon",
       "analysis.samples", "analysis.lyapunov", "analysis.lyapunov_trace", "analysis.section_feature", "analysis.section_tolerance",
       "analysis.section_max", "analysis.period_max", "analysis.period_tolerance", "analysis.count_resolution",
@@ -165,6 +165,7 @@ TEST_F(ConfigTest, KeyValuesListsEveryKeyInAFixedOrder) {
   EXPECT_EQ(values.at("init.mode"), "checkpoint");
   EXPECT_EQ(values.at("run.steps"), "1200000");
   EXPECT_EQ(values.at("run.engine"), "simd");
+  EXPECT_EQ(values.at("run.simd_kernel"), "auto");
   EXPECT_EQ(values.at("sweep.beta"), "1.27");
 }
 
@@ -530,11 +531,29 @@ TEST_F(ConfigTest, KeyValuesRoundTrip) {
   EXPECT_EQ(run_parse(Command::sweep, joined_form).config.key_values(), pairs);
 }
 
-TEST(ConfigResults, OnlyLocationAndParallelLayoutLeaveResultsUnchanged) {
+// run.simd_kernel is compared through what it resolves to (the journal's simd.kernel entry), since
+// "auto" on two machines may name different kernels and two spellings may name the same one.
+TEST(ConfigResults, OnlyLocationParallelLayoutAndKernelSpellingLeaveResultsUnchanged) {
   for (const auto& [key, value] : Config{}.key_values())
-    EXPECT_EQ(attnmf::config::affects_results(key),
-              key != "output.file" && key != "parallel.threads_per_rank" && key != "parallel.block_points")
+    EXPECT_EQ(attnmf::config::affects_results(key), key != "output.file" && key != "parallel.threads_per_rank" &&
+                                                         key != "parallel.block_points" && key != "run.simd_kernel")
         << key;
+}
+
+TEST(ConfigResults, SimdKernelIsOneOfTheKnownSets) {
+  for (const char* kernel : {"auto", "avx512", "avx2", "sse2"}) {
+    const char* argv[] = {"--run.simd_kernel", kernel, "--output.file", "x.h5", "--init.mode", "token"};
+    EXPECT_EQ(attnmf::config::parse(Command::sweep, 6, argv).config.run.simd_kernel, kernel);
+  }
+  const char* argv[] = {"--run.simd_kernel", "avx1024", "--output.file", "x.h5", "--init.mode", "token"};
+  try {
+    attnmf::config::parse(Command::sweep, 6, argv);
+    FAIL() << "run.simd_kernel = avx1024 accepted";
+  } catch (const attnmf::config::ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 1U);
+    EXPECT_NE(e.problems()[0].find("run.simd_kernel = 'avx1024'"), std::string::npos) << e.problems()[0];
+    EXPECT_NE(e.problems()[0].find("auto, avx512, avx2, sse2"), std::string::npos) << e.problems()[0];
+  }
 }
 
 TEST(ConfigResults, SectionFeatureFollowsTheFeatures) {

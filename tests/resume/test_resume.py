@@ -134,7 +134,7 @@ try:
                     kills += 1
                 p.wait()
             rc, log = run(out, extra, ranks)
-            expect(rc == 0, f"kill -9 trial {trial}: the final --resume completes (rc {rc})")
+            expect(rc == 0, f"kill -9 trial {trial}: the final --resume completes (rc {rc})" + ("" if rc == 0 else "\n" + log[-4000:]))
             expect(not os.path.exists(out + ".journal"), f"kill -9 trial {trial}: the journal is removed when complete")
             expect_identical(reference, out, f"kill -9 trial {trial} ({ranks} ranks)")
         print(f"{kills} kills at random moments")
@@ -177,21 +177,29 @@ try:
         expect(rc == 2 and "another configuration" in log and "model.epsilon" in log,
                "--resume with another configuration is refused, naming the key")
         expect(digest([out, out + ".journal"]) == before, "... and not a byte changed")
-        # The simd engine's kernel is part of what a sweep was computed with: a journal started by
-        # the other kernel (a CPU with or without AVX2) is refused, naming both.
+        # The simd engine's kernel is part of what a sweep was computed with: the journal names it;
+        # --resume continues with it (run.simd_kernel = auto), refuses another one asked for, and
+        # refuses a kernel this CPU cannot run, naming both and changing nothing.
         manifest = os.path.join(out + ".journal", "manifest")
         with open(manifest) as f:
             original = f.read()
         if ENGINE == "simd":
             expect("simd.kernel = " in original, "the manifest names the simd kernel")
             mine = original.split("simd.kernel = ")[1].split()[0]
-            other = "sse2" if mine == "avx2" else "avx2"
+            other = "sse2" if mine != "sse2" else "avx2"
             with open(manifest, "w") as f:
                 f.write(original.replace("simd.kernel = " + mine, "simd.kernel = " + other))
             before = digest([out, out + ".journal"])
-            rc, log = run(out, extra)
+            rc, log = run(out, extra + ["--run.simd_kernel", mine])
             expect(rc == 2 and f"{other} kernel" in log and f"{mine} kernel" in log,
-                   f"a journal of the {other} kernel is refused on this {mine} CPU, naming both (rc {rc})")
+                   f"a journal of the {other} kernel is refused with run.simd_kernel = {mine}, naming both (rc {rc})")
+            expect(digest([out, out + ".journal"]) == before, "... and not a byte changed")
+            with open(manifest, "w") as f:
+                f.write(original.replace("simd.kernel = " + mine, "simd.kernel = avx1024"))
+            before = digest([out, out + ".journal"])
+            rc, log = run(out, extra)
+            expect(rc == 2 and "avx1024 kernel" in log and "cannot run" in log,
+                   f"a journal of a kernel this CPU cannot run is refused, naming it (rc {rc})")
             expect(digest([out, out + ".journal"]) == before, "... and not a byte changed")
             with open(manifest, "w") as f:
                 f.write(original)

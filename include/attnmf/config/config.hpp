@@ -37,6 +37,9 @@ struct RunConfig {
   // several times faster), or scalar, one point at a time with the arithmetic of the authors'
   // implementation. attnmf trajectory always uses the scalar engine.
   enum class Engine { simd, scalar } engine = Engine::simd;
+  // The simd engine's instruction set: "auto" (attnmf sweep resolves it for all its ranks together),
+  // "avx512", "avx2" or "sse2".
+  std::string simd_kernel = "auto";
 };
 std::string_view to_string(RunConfig::Engine engine);
 

@@ -19,8 +19,8 @@
 
 namespace attnmf::sweep {
 
-// The journal manifest's entry naming the simd engine's kernel (avx2, sse2) that computed the sweep:
-// points are resumed only with the same kernel.
+// The journal manifest's entry naming the simd engine's kernel (avx512, avx2, sse2) that computed the
+// sweep: points are resumed only with the same kernel.
 inline constexpr const char* kernel_manifest_key = "simd.kernel";
 
 // What a sweep's journal manifest records of `config`: every key that affects results, and the simd

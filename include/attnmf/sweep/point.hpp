@@ -49,6 +49,9 @@ struct PartialPoint {
 using Outcome = std::variant<PointResult, PartialPoint>;
 
 analysis::AnalysisSettings analysis_settings(const config::Config& config);
+// The instruction set the simd engine runs with `config`: run.simd_kernel, where "auto" means this
+// CPU's best (attnmf sweep resolves "auto" for all its ranks together before computing).
+std::string simd_kernel(const config::Config& config);
 
 class PointComputer {
  public:
@@ -70,7 +73,7 @@ class PointComputer {
                                     std::span<const PartialPoint* const> from) const;
   // How many points a compute thread should take at a time: simd::kLanes, or 1 for the scalar engine.
   int points_per_task() const;
-  // What /provenance records of the engine: "scalar", or "simd: avx2, 16 lanes, ...".
+  // What /provenance records of the engine: "scalar", or "simd: avx512, 16 lanes, ...".
   std::string engine_description() const;
 
   const SweepGrid& grid() const { return grid_; }
