@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# slurm.chain: jobs/slurm-chain.sh submits 3 jobs (--dependency=afterany), each with a 1-minute
+# slurm.chain: jobs/slurm-chain.sh submits 4 jobs (--dependency=afterany), each with a 1-minute
 # limit and USR1 before it (--signal=B:USR1@1), each too short to finish the sweep alone; each
 # continues where the previous stopped, and a job that finds the sweep complete exits 0 at once.
 # The final file must be bitwise the same (/grid, /points) as an uninterrupted run made here with
@@ -12,23 +12,24 @@ source "$(dirname "$0")/common.sh" "$@"
 # 30 s) after 29 s into the job: the first job stops 29 to 59 s after its start, and a job
 # started a few seconds after the previous one stopped (at such a check) passes the check at
 # ~27 s and stops at ~57 s. So one job cannot finish the sweep even if the calibration below is
-# 30 % slow (the load of the machine changes), and three can even if it is 50 % fast.
+# 30 % slow (the load of the machine changes), and four can even if it is twice too fast; a job
+# after the one that completes the sweep finds nothing to do and ends at once.
 sweep_seconds 85
 reference ref.h5
 
 chain=("$repo/jobs/slurm-chain.sh" "$config")
 opts=(--job-name="$jobname" -n 2 -c 1 --time=1 --signal=B:USR1@1 -o "$work/chain-%j.log")
-ids=$("${chain[@]}" 3 "${opts[@]}" -- "${sweep[@]}" --output.file "$work/out.h5") \
+ids=$("${chain[@]}" 4 "${opts[@]}" -- "${sweep[@]}" --output.file "$work/out.h5") \
   || fail "slurm-chain.sh failed: $ids"
 read -r -a chain_jobs <<<"$(echo $ids)"
 track "${chain_jobs[@]}"
-[[ ${#chain_jobs[@]} == 3 ]] || fail "slurm-chain.sh printed '${ids}', expected 3 job ids"
-say "slurm-chain.sh ${config#$repo/} 3 ${opts[*]} -- ${sweep[*]} --output.file out.h5: jobs ${chain_jobs[*]}"
+[[ ${#chain_jobs[@]} == 4 ]] || fail "slurm-chain.sh printed '${ids}', expected 4 job ids"
+say "slurm-chain.sh ${config#$repo/} 4 ${opts[*]} -- ${sweep[*]} --output.file out.h5: jobs ${chain_jobs[*]}"
 dep=$(job_field "${chain_jobs[1]}" Dependency)
 [[ $dep == *"afterany:${chain_jobs[0]}"* ]] || fail "job ${chain_jobs[1]} has Dependency=$dep, expected afterany:${chain_jobs[0]}"
 
-last=${chain_jobs[2]}
-wait_ended "$last" 330
+last=${chain_jobs[3]}
+wait_ended "$last" 420
 finisher=""
 for j in "${chain_jobs[@]}"; do
   state=$(job_state "$j")
@@ -65,4 +66,4 @@ end=$(date -d "$(job_field "$extra" EndTime)" +%s)
 (( end - start <= 20 )) || fail "job $extra, on the complete sweep, ran $((end - start)) s"
 say "job $extra on the complete sweep: COMPLETED in $((end - start)) s"
 compare ref.h5 out.h5
-pass "the sweep needed $(( $(printf '%s\n' "${chain_jobs[@]}" | grep -n "^$finisher\$" | cut -d: -f1) )) of 3 chained jobs, same file"
+pass "the sweep needed $(( $(printf '%s\n' "${chain_jobs[@]}" | grep -n "^$finisher\$" | cut -d: -f1) )) of 4 chained jobs, same file"

@@ -220,23 +220,34 @@ sweep_of() {
 # scenarios pit the sweep against SLURM's clock (1-minute limits, 30-second checks), and how fast
 # a point is depends on the build and on what else the machine runs: measure it with a small
 # sweep over the same beta range first.
-sweep_seconds() {
-  # 64 points: two whole 16-point blocks of the simd engine on each of the 2 ranks, so that the time
-  # per point measured here is the time per point of the long sweep (a short block costs as much as
-  # a full one).
-  local n=64 start end secs
-  sweep_of $n
+# calibrate N: sets $calibrated to the seconds attnmf takes here for a sweep of N points.
+calibrate() {
+  local start end
+  sweep_of "$1"
   start=$(date +%s%N)
   "${mpi[@]}" "$attnmf" sweep --config "$config" "${sweep[@]}" --parallel.threads_per_rank 1 \
-      --parallel.block_points 2 --output.file calibrate.h5 >calibrate.out 2>&1 || { cat calibrate.out; fail "the calibration sweep failed"; }
+      --output.file calibrate.h5 >calibrate.out 2>&1 || { cat calibrate.out; fail "the calibration sweep failed"; }
   end=$(date +%s%N)
   # attnmf's own timing ("done: N points (...) in H:MM:SS (T s)") leaves out MPI's start-up.
-  secs=$(sed 's/\x1b\[[0-9;]*m//g' calibrate.out | grep -oP 'done: .*\(\K[0-9.]+(?= s\))' | tail -1)
-  [[ -n $secs ]] || secs=$(awk -v ns=$((end - start)) 'BEGIN { print ns / 1e9 }')
-  points=$(awk -v n=$n -v s="$1" -v t="$secs" 'BEGIN { if (t < 0.1) t = 0.1; p = int(s * n / t + 0.5); print (p < 40 ? 40 : p) }')
+  calibrated=$(sed 's/\x1b\[[0-9;]*m//g' calibrate.out | grep -oP 'done: .*\(\K[0-9.]+(?= s\))' | tail -1)
+  [[ -n $calibrated ]] || calibrated=$(awk -v ns=$((end - start)) 'BEGIN { print ns / 1e9 }')
   rm -f calibrate.h5
+}
+sweep_seconds() {
+  # The time per point is the difference of two sweeps of 32 and 96 points (one and three whole
+  # 16-point blocks of the simd engine on each of the 2 ranks, handed out as in the long sweep:
+  # parallel.block_points as configured, 16), so that what every sweep costs whatever its length
+  # (the file, the weights, the last block's tail) cancels out: measured on 64 points alone it made
+  # a point look 60 % slower than in the long sweep, and with blocks of 2 points twice as fast.
+  local small large
+  calibrate 32
+  small=$calibrated
+  calibrate 96
+  large=$calibrated
+  points=$(awk -v s="$1" -v a="$small" -v b="$large" \
+    'BEGIN { per = (b - a) / 64; if (per < 0.001) per = 0.001; p = int(s / per + 0.5); print (p < 40 ? 40 : p) }')
   sweep_of "$points"
-  say "calibration: $n points in $secs s here: $points points for about $1 s of work"
+  say "calibration: 32 points in $small s, 96 in $large s here: $points points for about $1 s of work"
 }
 # reference FILE: the same sweep, uninterrupted, run here with mpirun (2 ranks x 1 thread).
 reference() {
