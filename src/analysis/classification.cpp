@@ -7,6 +7,35 @@
 
 namespace attnmf::analysis {
 
+namespace {
+
+// Σ_{j < terms} (p[j+lag] − p[j])² + (q[j+lag] − q[j])², the bulk of the 0-1 test. Eight interleaved
+// partial sums: one chain of dependent additions would wait on the adder's latency at every term.
+// Built for AVX-512, AVX2 and the baseline and chosen when the program loads: the eight sums are
+// independent lanes of one vector, so every version performs the same operations in the same
+// order (no fused multiply-adds: -ffp-contract=off) and returns the same bits.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+double squared_displacements(const double* p, const double* q, long long lag, long long terms) {
+  double partial[8] = {};
+  const double* __restrict later_p = p + lag;
+  const double* __restrict later_q = q + lag;
+  long long j = 0;
+  for (; j + 8 <= terms; j += 8)
+    for (int u = 0; u < 8; ++u) {
+      const double dp = later_p[j + u] - p[j + u];
+      const double dq = later_q[j + u] - q[j + u];
+      partial[u] += dp * dp + dq * dq;
+    }
+  for (; j < terms; ++j) {
+    const double dp = later_p[j] - p[j];
+    const double dq = later_q[j] - q[j];
+    partial[0] += dp * dp + dq * dq;
+  }
+  return ((partial[0] + partial[1]) + (partial[2] + partial[3])) + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+}
+
+}  // namespace
+
 double zero_one_test(const std::vector<double>& series, int frequencies, long long max_points) {
   const auto size = static_cast<long long>(series.size());
   if (size < 100 || frequencies < 1) return std::nan("");
@@ -38,26 +67,7 @@ double zero_one_test(const std::vector<double>& series, int frequencies, long lo
     // removed from φ the oscillatory term vanishes.
     std::vector<double> times, displacement;
     for (long long lag = 1; lag <= n_cut; ++lag) {
-      // Eight interleaved partial sums: one chain of dependent additions would make this loop, the
-      // bulk of the test, wait on the adder's latency at every term.
-      double partial[8] = {};
-      const double* __restrict later_p = p.data() + lag;
-      const double* __restrict later_q = q.data() + lag;
-      const long long terms = n - lag;
-      long long j = 0;
-      for (; j + 8 <= terms; j += 8)
-        for (int u = 0; u < 8; ++u) {
-          const double dp = later_p[j + u] - p[static_cast<std::size_t>(j + u)];
-          const double dq = later_q[j + u] - q[static_cast<std::size_t>(j + u)];
-          partial[u] += dp * dp + dq * dq;
-        }
-      for (; j < terms; ++j) {
-        const double dp = later_p[j] - p[static_cast<std::size_t>(j)];
-        const double dq = later_q[j] - q[static_cast<std::size_t>(j)];
-        partial[0] += dp * dp + dq * dq;
-      }
-      const double m = ((partial[0] + partial[1]) + (partial[2] + partial[3])) +
-                       ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+      const double m = squared_displacements(p.data(), q.data(), lag, n - lag);
       times.push_back(static_cast<double>(lag));
       displacement.push_back(m / static_cast<double>(n - lag));
     }

@@ -315,13 +315,18 @@ std::vector<Outcome> PointComputer::compute_lanes(std::span<const long long> ind
       for (long long s = 0; s < count; ++s) {
         block->step_recorded(semantic.data(), attention.data());
         const int position = block->newest_position();
+        // One sum tells that every lane's attention is finite (a NaN or an infinity propagates, and
+        // values bounded by 1 cannot overflow it); only otherwise are the lanes looked at one by one.
+        double total = 0.0;
+        for (double x : attention) total += x;
+        const bool all_finite = std::isfinite(total);
         for (std::size_t i = 0; i < n; ++i) {
           if (failed[i]) continue;
           for (int a = 0; a < M; ++a) {
             lane_semantic[static_cast<std::size_t>(a)] = semantic[static_cast<std::size_t>(a) * simd::kLanes + i];
             lane_attention[static_cast<std::size_t>(a)] = attention[static_cast<std::size_t>(a) * simd::kLanes + i];
           }
-          if (!finite(lane_attention)) {
+          if (!all_finite && !finite(lane_attention)) {
             fail(i, "non-finite attention at step " + std::to_string(block->steps_done() - 1));
             continue;
           }
