@@ -96,7 +96,12 @@ void resolve_simd_kernel(config::Config& cfg, bool resume, int rank, std::vector
 
   // Kernels by rank of preference; a CPU that runs one runs every later one.
   const std::vector<std::string> order{"avx512", "avx2", "sse2"};
-  const std::vector<std::string> here = simd::instruction_sets();
+  std::vector<std::string> here{"sse2"};
+  try {
+    here = simd::instruction_sets();
+  } catch (const std::invalid_argument& e) {  // a bad ATTNMF_SIMD_LIMIT
+    problems.push_back(e.what());
+  }
   int best = static_cast<int>(std::find(order.begin(), order.end(), here.front()) - order.begin());
   int unable = !wanted.empty() && std::find(here.begin(), here.end(), wanted) == here.end() ? 1 : 0;
   int worst_best = 0, unable_ranks = 0;

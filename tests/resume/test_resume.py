@@ -3,7 +3,7 @@
 /grid and /points, bit for bit, as an uninterrupted run.
 
     test_resume.py ATTNMF CONFIG SCENARIO [ENGINE]
-      SCENARIO: kill9 | signals | refusals | corrupt | long-point;  ENGINE: simd (default) | scalar
+      SCENARIO: kill9 | signals | refusals | corrupt | long-point | kernels;  ENGINE: simd (default) | scalar
 """
 import hashlib
 import os
@@ -39,9 +39,43 @@ def command(output, extra=(), ranks=1, resume=True):
 
 
 def start(output, extra=(), ranks=1, resume=True):
-    # A session of its own, so that a kill reaches mpirun and every rank at once, as a lost node would.
+    # A session of its own, so that kill_session() reaches mpirun and every rank at once, as a lost
+    # node would.
     return subprocess.Popen(command(output, extra, ranks, resume), env=ENV, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def session_members(sid):
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":  # fields: state, ppid, pgrp, session, ...
+            members.append(int(entry))
+    return members
+
+
+def kill_session(process):
+    """SIGKILL to every process of the session `process` leads: mpirun puts each rank in a process
+    group of its own, so killing mpirun's group alone would leave the ranks running, still writing
+    the journal while the next run starts. Returns once none is left."""
+    end = time.time() + 30
+    while time.time() < end:
+        members = session_members(process.pid)
+        if not members:
+            break
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.poll()  # reaps mpirun itself
+        time.sleep(0.05)
 
 
 def wait_for_progress(output, process, points=1, deadline=120):
@@ -130,9 +164,10 @@ try:
                 p = start(out, extra, ranks)
                 time.sleep(rng.uniform(0.15, 1.2))
                 if p.poll() is None:
-                    os.killpg(p.pid, signal.SIGKILL)
+                    kill_session(p)
                     kills += 1
                 p.wait()
+                expect(not session_members(p.pid), f"kill -9 trial {trial}: nothing of the killed run is left")
             rc, log = run(out, extra, ranks)
             expect(rc == 0, f"kill -9 trial {trial}: the final --resume completes (rc {rc})" + ("" if rc == 0 else "\n" + log[-4000:]))
             expect(not os.path.exists(out + ".journal"), f"kill -9 trial {trial}: the journal is removed when complete")
@@ -245,6 +280,42 @@ try:
         rc, log = run(out, extra)
         expect(rc == 0, "long point: the last --resume completes it")
         expect_identical(reference, out, "a long point stopped three times mid-trajectory")
+    elif SCENARIO == "kernels":
+        # One sweep, one kernel: ranks on unlike CPUs (one limited to SSE2 by ATTNMF_SIMD_LIMIT, as on
+        # an older node) compute with the kernel they all run, and give the numbers of a one-rank run
+        # with that kernel; a kernel some rank cannot run is refused; --resume continues with the
+        # kernel that started the sweep, whatever this CPU's best.
+        sse2 = os.path.join(work, "sse2.h5")
+        rc, log = run(sse2, extra + ["--run.simd_kernel", "sse2"], resume=False)
+        expect(rc == 0, f"a sweep with run.simd_kernel = sse2 completes (rc {rc})")
+        base = [ATTNMF, "sweep", "--config", CONFIG] + extra
+        def mixed(output, more=()):
+            argv = ["mpirun", "--oversubscribe", "-np", "1", "-x", "ATTNMF_SIMD_LIMIT=sse2"] + base + \
+                   ["--output.file", output] + list(more) + [":", "-np", "1"] + base + ["--output.file", output] + list(more)
+            p = subprocess.run(argv, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+            return p.returncode, p.stdout
+        out = os.path.join(work, "mixed.h5")
+        rc, log = mixed(out)
+        expect(rc == 0, f"a sweep on an SSE2-only rank and an unrestricted one completes (rc {rc})" + ("" if rc == 0 else "\n" + log[-3000:]))
+        if rc == 0:
+            with h5py.File(out, "r") as f:
+                engine = f["provenance"].attrs["engine"]
+            engine = engine.decode() if isinstance(engine, bytes) else str(engine)
+            expect(engine.startswith("simd: sse2"), f"... with the sse2 kernel on both ranks (/provenance/engine: {engine})")
+            expect_identical(sse2, out, "mixed CPUs, 2 ranks")
+        refused = os.path.join(work, "refused.h5")
+        rc, log = mixed(refused, ["--run.simd_kernel", "avx2"])
+        expect(rc == 2 and "run.simd_kernel = avx2" in log and "cannot run" in log and not os.path.exists(refused),
+               f"run.simd_kernel = avx2 with an SSE2-only rank is refused, writing nothing (rc {rc})")
+        resumed = os.path.join(work, "resumed.h5")
+        p = start(resumed, extra + ["--run.simd_kernel", "sse2"])
+        wait_for_progress(resumed, p)
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=60)
+        expect(p.returncode == 3, f"the sse2 sweep stops on SIGTERM (exit code {p.returncode})")
+        rc, log = run(resumed, extra)
+        expect(rc == 0, f"--resume with run.simd_kernel = auto completes (rc {rc})")
+        expect_identical(sse2, resumed, "an sse2 sweep resumed with run.simd_kernel = auto")
     else:
         sys.exit(f"unknown scenario {SCENARIO}")
     print(f"{SCENARIO} ({ENGINE} engine): {time.time() - started:.1f} s")
