@@ -127,7 +127,8 @@ const std::vector<KeySpec>& keys() {
        "The instruction set of the simd engine's kernel. auto: the best that every rank's CPU runs (AVX-512, "
        "then AVX2, then SSE2), or, with --resume, the kernel that started the sweep. The kernels round "
        "differently, so one sweep is computed by one kernel throughout: its journal and /provenance/engine name "
-       "it, and --resume with another is refused.",
+       "it, and --resume with another is refused. ATTNMF_SIMD_LIMIT=avx2 (or sse2) in a rank's environment makes "
+       "it act as a CPU without the better sets.",
        "auto, avx512, avx2, sse2", ""},
       {"sweep.beta", "The beta values of the grid.",
        "a value (1.27), a comma-separated list (1.255,1.26405,1.27) or start:stop:count, count values from start "

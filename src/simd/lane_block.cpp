@@ -11,10 +11,14 @@
 namespace attnmf::simd {
 namespace {
 
-// The instruction sets the lane kernels are built for, best first, and whether this CPU runs them.
+// The instruction sets the lane kernels are built for, best first: whether this CPU runs them, and
+// each one's entry points (kernel_prelude.hpp).
 struct InstructionSet {
   const char* name;
   bool (*available)();
+  std::unique_ptr<LaneBlock> (*make)(std::span<const model::MeanFieldMap* const>, std::span<const model::Window>);
+  void (*exp)(std::span<const double>, std::span<double>);
+  void (*tanh)(std::span<const double>, std::span<double>);
 };
 // (__builtin_cpu_supports takes string literals only.)
 bool avx512_available() {
@@ -28,9 +32,9 @@ bool avx2_available() {
 }
 bool sse2_available() { return true; }  // every x86-64 CPU
 constexpr InstructionSet kInstructionSets[] = {
-    {"avx512", avx512_available},
-    {"avx2", avx2_available},
-    {"sse2", sse2_available},
+    {"avx512", avx512_available, avx512::make, avx512::evaluate_exp, avx512::evaluate_tanh},
+    {"avx2", avx2_available, avx2::make, avx2::evaluate_exp, avx2::evaluate_tanh},
+    {"sse2", sse2_available, sse2::make, sse2::evaluate_exp, sse2::evaluate_tanh},
 };
 
 void check_block(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows) {
@@ -84,22 +88,23 @@ std::string instruction_set() {
 
 namespace {
 
-// The kernel `isa` names (empty: instruction_set()), checked against this CPU.
-std::string checked(const std::string& isa) {
+// The instruction set `isa` names (empty: instruction_set()), checked against this CPU.
+const InstructionSet& checked(const std::string& isa) {
   const std::string chosen = isa.empty() ? instruction_set() : isa;
-  if (std::none_of(std::begin(kInstructionSets), std::end(kInstructionSets),
-                   [&](const InstructionSet& set) { return chosen == set.name; }))
+  const auto set = std::find_if(std::begin(kInstructionSets), std::end(kInstructionSets),
+                                [&](const InstructionSet& s) { return chosen == s.name; });
+  if (set == std::end(kInstructionSets))
     throw std::invalid_argument("unknown instruction set '" + chosen + "' (avx512, avx2 or sse2)");
   const std::vector<std::string> runnable = instruction_sets();
   if (std::find(runnable.begin(), runnable.end(), chosen) == runnable.end())
     throw std::invalid_argument("this CPU cannot run the " + chosen + " kernel");
-  return chosen;
+  return *set;
 }
 
 }  // namespace
 
 std::string engine_description(const std::string& isa) {
-  const std::string chosen = checked(isa);
+  const std::string chosen = checked(isa).name;
   return chosen + ", " + std::to_string(kLanes) + " lanes, " +
          (chosen == "sse2" ? "no fused multiply-adds" : "fused multiply-adds") + ", vector exp/tanh of attnmf";
 }
@@ -107,26 +112,17 @@ std::string engine_description(const std::string& isa) {
 std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* const> maps,
                                            std::span<const model::Window> windows, const std::string& isa) {
   check_block(maps, windows);
-  const std::string chosen = checked(isa);
-  if (chosen == "avx512") return avx512::make(maps, windows);
-  if (chosen == "avx2") return avx2::make(maps, windows);
-  return sse2::make(maps, windows);
+  return checked(isa).make(maps, windows);
 }
 
 void evaluate_exp(std::span<const double> x, std::span<double> y, const std::string& isa) {
   if (y.size() != x.size()) throw std::invalid_argument("evaluate_exp: x and y differ in length");
-  const std::string chosen = checked(isa);
-  if (chosen == "avx512") avx512::evaluate_exp(x, y);
-  else if (chosen == "avx2") avx2::evaluate_exp(x, y);
-  else sse2::evaluate_exp(x, y);
+  checked(isa).exp(x, y);
 }
 
 void evaluate_tanh(std::span<const double> x, std::span<double> y, const std::string& isa) {
   if (y.size() != x.size()) throw std::invalid_argument("evaluate_tanh: x and y differ in length");
-  const std::string chosen = checked(isa);
-  if (chosen == "avx512") avx512::evaluate_tanh(x, y);
-  else if (chosen == "avx2") avx2::evaluate_tanh(x, y);
-  else sse2::evaluate_tanh(x, y);
+  checked(isa).tanh(x, y);
 }
 
 std::unique_ptr<LaneBlock> make_lane_block_from_token(std::span<const model::MeanFieldMap* const> maps,
