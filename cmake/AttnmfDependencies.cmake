@@ -4,6 +4,8 @@ find_package(MPI REQUIRED COMPONENTS CXX)
 find_package(Boost 1.71 REQUIRED COMPONENTS program_options serialization)
 find_package(spdlog REQUIRED)
 find_package(Threads REQUIRED)
+# zlib: the journal's CRC-32 (HDF5 depends on it anyway).
+find_package(ZLIB REQUIRED)
 
 # HDF5 must be the MPI-parallel build: a sweep writes one file from every rank. Debian ships it as
 # hdf5-openmpi (pkg-config); elsewhere FindHDF5 is asked for the parallel flavour.

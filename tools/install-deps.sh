@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config git
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libboost-program-options-dev libboost-serialization-dev
-  libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libspdlog-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-matplotlib
 )
 

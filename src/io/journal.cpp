@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <boost/crc.hpp>
+#include <zlib.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -21,20 +21,30 @@ constexpr std::uint32_t journal_magic = 0x4a4e5441;   // "ATNJ": a finished poin
 constexpr std::uint32_t in_flight_magic = 0x464e5441; // "ATNF": points stopped mid-trajectory
 constexpr std::size_t header_size = 4 + 4 + 8 + 4;
 
-std::uint32_t crc32(const std::string& bytes) {
-  boost::crc_32_type crc;
-  crc.process_bytes(bytes.data(), bytes.size());
-  return crc.checksum();
+// CRC-32 (the polynomial, reflection and final xor of boost::crc_32_type, which earlier builds used:
+// the same values, so their journals still read) by zlib, six times faster than a byte-wise table
+// on the half megabyte of samples a Fig. 3 point journals; it runs on the rank's main thread, which
+// shares the cores with the compute threads.
+std::uint32_t checksum(const std::string& bytes) {
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  const auto* data = reinterpret_cast<const Bytef*>(bytes.data());
+  for (std::size_t left = bytes.size(); left > 0;) {
+    const uInt n = static_cast<uInt>(std::min<std::size_t>(left, 1U << 30));
+    crc = ::crc32(crc, data, n);
+    data += n;
+    left -= n;
+  }
+  return static_cast<std::uint32_t>(crc);
 }
 
 std::string frame(std::uint32_t magic, const std::string& payload) {
   std::string out(header_size, '\0');
   const std::uint64_t length = payload.size();
-  const std::uint32_t checksum = crc32(payload);
+  const std::uint32_t sum = checksum(payload);
   std::memcpy(out.data(), &magic, 4);
   std::memcpy(out.data() + 4, &journal_format_version, 4);
   std::memcpy(out.data() + 8, &length, 8);
-  std::memcpy(out.data() + 16, &checksum, 4);
+  std::memcpy(out.data() + 16, &sum, 4);
   return out + payload;
 }
 
@@ -108,12 +118,12 @@ std::vector<std::string> frames(const fs::path& file, std::uint32_t magic, bool 
       torn("truncated header");
       break;
     }
-    std::uint32_t found_magic = 0, version = 0, checksum = 0;
+    std::uint32_t found_magic = 0, version = 0, stored_checksum = 0;
     std::uint64_t length = 0;
     std::memcpy(&found_magic, bytes.data() + at, 4);
     std::memcpy(&version, bytes.data() + at + 4, 4);
     std::memcpy(&length, bytes.data() + at + 8, 8);
-    std::memcpy(&checksum, bytes.data() + at + 16, 4);
+    std::memcpy(&stored_checksum, bytes.data() + at + 16, 4);
     if (found_magic != magic)
       throw CheckpointError("'" + file.string() + "' is not an attnmf " + (magic == journal_magic ? "journal" : "checkpoint") +
                             " (bad magic number at byte " + std::to_string(at) + ")");
@@ -125,7 +135,7 @@ std::vector<std::string> frames(const fs::path& file, std::uint32_t magic, bool 
       break;
     }
     std::string payload = bytes.substr(at + header_size, length);
-    if (crc32(payload) != checksum) {
+    if (checksum(payload) != stored_checksum) {
       if (at + header_size + length == bytes.size()) {
         torn("checksum mismatch in the last record");
         break;
