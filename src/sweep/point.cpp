@@ -1,7 +1,9 @@
 #include "attnmf/sweep/point.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
+#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -315,11 +317,12 @@ std::vector<Outcome> PointComputer::compute_lanes(std::span<const long long> ind
       for (long long s = 0; s < count; ++s) {
         block->step_recorded(semantic.data(), attention.data());
         const int position = block->newest_position();
-        // One sum tells that every lane's attention is finite (a NaN or an infinity propagates, and
-        // values bounded by 1 cannot overflow it); only otherwise are the lanes looked at one by one.
-        double total = 0.0;
-        for (double x : attention) total += x;
-        const bool all_finite = std::isfinite(total);
+        // One pass over the block tells that every lane's attention is finite (no value has all its
+        // exponent bits set); only otherwise are the lanes looked at one by one.
+        constexpr std::uint64_t exponent = 0x7ff0000000000000ULL;
+        bool any_nonfinite = false;
+        for (double x : attention) any_nonfinite |= (std::bit_cast<std::uint64_t>(x) & exponent) == exponent;
+        const bool all_finite = !any_nonfinite;
         for (std::size_t i = 0; i < n; ++i) {
           if (failed[i]) continue;
           for (int a = 0; a < M; ++a) {
