@@ -94,8 +94,7 @@ void resolve_simd_kernel(config::Config& cfg, bool resume, int rank, std::vector
   io::mpi::check(MPI_Bcast(stored.data(), length, MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
   const std::string wanted = cfg.run.simd_kernel != "auto" ? cfg.run.simd_kernel : stored;
 
-  // Kernels by rank of preference; a CPU that runs one runs every later one.
-  const std::vector<std::string> order{"avx512", "avx2", "sse2"};
+  const std::vector<std::string> order = simd::known_instruction_sets();
   std::vector<std::string> here{"sse2"};
   try {
     here = simd::instruction_sets();

@@ -81,6 +81,12 @@ std::vector<std::string> instruction_sets() {
   return names;
 }
 
+std::vector<std::string> known_instruction_sets() {
+  std::vector<std::string> names;
+  for (const InstructionSet& set : kInstructionSets) names.emplace_back(set.name);
+  return names;
+}
+
 std::string instruction_set() {
   static const std::string best = instruction_sets().front();  // sse2 is always there
   return best;

@@ -37,6 +37,9 @@ inline constexpr int kLanes = 16;
 std::string instruction_set();
 // Every instruction set this CPU can run, best first (instruction_set() is the first).
 std::vector<std::string> instruction_sets();
+// Every instruction set the lane kernels are built for, best first; a CPU that runs one runs every
+// later one.
+std::vector<std::string> known_instruction_sets();
 // One line for /provenance: the instruction set (empty: instruction_set()), the lane count and the
 // arithmetic. Throws std::invalid_argument for a set this CPU cannot run.
 std::string engine_description(const std::string& isa = "");
