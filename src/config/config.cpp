@@ -13,6 +13,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "attnmf/simd/lane_block.hpp"
+
 namespace attnmf::config {
 
 namespace po = boost::program_options;
@@ -26,6 +28,18 @@ constexpr long long seed_max = std::numeric_limits<std::uint32_t>::max();
 // No sweep axis can usefully be longer: each point is a trajectory of run.steps steps. The limit
 // turns a typo like 0:3:40010000000 into a message instead of an allocation failure.
 constexpr long long max_grid_count = 10'000'000;
+
+// run.simd_kernel's values: auto, then the instruction sets the lane kernels are built for.
+std::vector<std::string> simd_kernels() {
+  std::vector<std::string> kernels{"auto"};
+  for (const std::string& set : simd::known_instruction_sets()) kernels.push_back(set);
+  return kernels;
+}
+std::string simd_kernels_allowed() {
+  std::string text;
+  for (const std::string& kernel : simd_kernels()) text += (text.empty() ? "" : ", ") + kernel;
+  return text;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The keys, in the order of key_values() and of the help text.
@@ -129,7 +143,7 @@ const std::vector<KeySpec>& keys() {
        "differently, so one sweep is computed by one kernel throughout: its journal and /provenance/engine name "
        "it, and --resume with another is refused. ATTNMF_SIMD_LIMIT=avx2 (or sse2) in a rank's environment makes "
        "it act as a CPU without the better sets.",
-       "auto, avx512, avx2, sse2", ""},
+       simd_kernels_allowed(), ""},
       {"sweep.beta", "The beta values of the grid.",
        "a value (1.27), a comma-separated list (1.255,1.26405,1.27) or start:stop:count, count values from start "
        "to stop with both ends included (0:3:4001); every value >= 0",
@@ -422,8 +436,9 @@ class Resolver {
     }
     if (const Setting* s = given("run.simd_kernel")) {
       const std::string kernel(trim(s->text));
-      if (kernel == "auto" || kernel == "avx512" || kernel == "avx2" || kernel == "sse2") c.run.simd_kernel = kernel;
-      else not_one_of("run.simd_kernel", *s, "auto, avx512, avx2, sse2");
+      const std::vector<std::string> kernels = simd_kernels();
+      if (std::find(kernels.begin(), kernels.end(), kernel) != kernels.end()) c.run.simd_kernel = kernel;
+      else not_one_of("run.simd_kernel", *s, simd_kernels_allowed());
     }
     grid("sweep.beta", c.sweep.beta, c.model.beta, beta_range);
     grid("sweep.gamma", c.sweep.gamma, c.model.gamma, gamma_range);

@@ -69,16 +69,20 @@ void check_block(std::span<const model::MeanFieldMap* const> maps, std::span<con
 std::vector<std::string> instruction_sets() {
   // ATTNMF_SIMD_LIMIT=avx2 (or sse2) makes this process behave as on a CPU without the better sets:
   // how the tests put ranks of unlike CPUs into one sweep, and how a user checks a run on the CPUs
-  // of another cluster.
-  const char* limit = std::getenv("ATTNMF_SIMD_LIMIT");
-  bool allowed = limit == nullptr || *limit == '\0';
-  std::vector<std::string> names;
-  for (const InstructionSet& set : kInstructionSets) {
-    if (!allowed && std::string(set.name) == limit) allowed = true;
-    if (allowed && set.available()) names.emplace_back(set.name);
-  }
-  if (!allowed) throw std::invalid_argument(std::string("ATTNMF_SIMD_LIMIT = '") + limit + "': must be avx512, avx2 or sse2");
-  return names;
+  // of another cluster. Neither the CPU nor the environment changes while the program runs, so
+  // this is worked out once (a bad limit throws at every call).
+  static const std::vector<std::string> runnable = [] {
+    const char* limit = std::getenv("ATTNMF_SIMD_LIMIT");
+    bool allowed = limit == nullptr || *limit == '\0';
+    std::vector<std::string> names;
+    for (const InstructionSet& set : kInstructionSets) {
+      if (!allowed && std::string(set.name) == limit) allowed = true;
+      if (allowed && set.available()) names.emplace_back(set.name);
+    }
+    if (!allowed) throw std::invalid_argument(std::string("ATTNMF_SIMD_LIMIT = '") + limit + "': must be avx512, avx2 or sse2");
+    return names;
+  }();
+  return runnable;
 }
 
 std::vector<std::string> known_instruction_sets() {
@@ -87,10 +91,7 @@ std::vector<std::string> known_instruction_sets() {
   return names;
 }
 
-std::string instruction_set() {
-  static const std::string best = instruction_sets().front();  // sse2 is always there
-  return best;
-}
+std::string instruction_set() { return instruction_sets().front(); }  // sse2 is always there
 
 namespace {
 
