@@ -13,8 +13,11 @@ namespace {
 // partial sums: one chain of dependent additions would wait on the adder's latency at every term.
 // Built for AVX-512, AVX2 and the baseline and chosen when the program loads: the eight sums are
 // independent lanes of one vector, so every version performs the same operations in the same
-// order (no fused multiply-adds: -ffp-contract=off) and returns the same bits.
+// order (no fused multiply-adds: -ffp-contract=off) and returns the same bits. (Other CPUs get the
+// compiler's one version.)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 double squared_displacements(const double* p, const double* q, long long lag, long long terms) {
   double partial[8] = {};
   const double* __restrict later_p = p + lag;

@@ -95,7 +95,7 @@ void resolve_simd_kernel(config::Config& cfg, bool resume, int rank, std::vector
   const std::string wanted = cfg.run.simd_kernel != "auto" ? cfg.run.simd_kernel : stored;
 
   const std::vector<std::string> order = simd::known_instruction_sets();
-  std::vector<std::string> here{"sse2"};
+  std::vector<std::string> here{order.back()};  // the baseline kernel, which every CPU runs
   try {
     here = simd::instruction_sets();
   } catch (const std::invalid_argument& e) {  // a bad ATTNMF_SIMD_LIMIT

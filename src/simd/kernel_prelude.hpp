@@ -1,8 +1,11 @@
 #pragma once
-// What both lane-kernel translation units include before selecting their target: everything here is
-// compiled for the baseline instruction set.
+// What every lane-kernel translation unit includes before selecting its target: everything here is
+// compiled for the baseline instruction set. The x86 kernels exist where CMake found that the compiler
+// builds them for an x86-64 target (ATTNMF_HAVE_AVX2_KERNEL, ATTNMF_HAVE_AVX512_KERNEL).
 
+#if defined(ATTNMF_HAVE_AVX2_KERNEL) || defined(ATTNMF_HAVE_AVX512_KERNEL)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -38,17 +41,21 @@ struct CacheLineAllocator {
 };
 using Buffer = std::vector<double, CacheLineAllocator<double>>;
 
+#if defined(ATTNMF_HAVE_AVX512_KERNEL)
 namespace avx512 {
 std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);
 void evaluate_tanh(std::span<const double> x, std::span<double> y);
 }
+#endif
+#if defined(ATTNMF_HAVE_AVX2_KERNEL)
 namespace avx2 {
 std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);
 void evaluate_tanh(std::span<const double> x, std::span<double> y);
 }
-namespace sse2 {
+#endif
+namespace baseline {
 std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);
 void evaluate_tanh(std::span<const double> x, std::span<double> y);

@@ -12,30 +12,56 @@ namespace attnmf::simd {
 namespace {
 
 // The instruction sets the lane kernels are built for, best first: whether this CPU runs them, and
-// each one's entry points (kernel_prelude.hpp).
+// each one's entry points (kernel_prelude.hpp). Which x86 kernels exist is decided when attnmf is
+// configured (src/CMakeLists.txt); the baseline kernel is always there.
 struct InstructionSet {
   const char* name;
+  bool fused_multiply_add;
   bool (*available)();
   std::unique_ptr<LaneBlock> (*make)(std::span<const model::MeanFieldMap* const>, std::span<const model::Window>);
   void (*exp)(std::span<const double>, std::span<double>);
   void (*tanh)(std::span<const double>, std::span<double>);
 };
 // (__builtin_cpu_supports takes string literals only.)
+#if defined(ATTNMF_HAVE_AVX512_KERNEL)
 bool avx512_available() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
 }
+#endif
+#if defined(ATTNMF_HAVE_AVX2_KERNEL)
 bool avx2_available() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
-bool sse2_available() { return true; }  // every x86-64 CPU
+#endif
+bool baseline_available() { return true; }
+#if defined(__x86_64__)
+constexpr const char* kBaselineName = "sse2";  // SSE2 is part of x86-64 itself
+#else
+constexpr const char* kBaselineName = "portable";
+#endif
 constexpr InstructionSet kInstructionSets[] = {
-    {"avx512", avx512_available, avx512::make, avx512::evaluate_exp, avx512::evaluate_tanh},
-    {"avx2", avx2_available, avx2::make, avx2::evaluate_exp, avx2::evaluate_tanh},
-    {"sse2", sse2_available, sse2::make, sse2::evaluate_exp, sse2::evaluate_tanh},
+#if defined(ATTNMF_HAVE_AVX512_KERNEL)
+    {"avx512", true, avx512_available, avx512::make, avx512::evaluate_exp, avx512::evaluate_tanh},
+#endif
+#if defined(ATTNMF_HAVE_AVX2_KERNEL)
+    {"avx2", true, avx2_available, avx2::make, avx2::evaluate_exp, avx2::evaluate_tanh},
+#endif
+    {kBaselineName, false, baseline_available, baseline::make, baseline::evaluate_exp, baseline::evaluate_tanh},
 };
+
+// "a, b or c" of every kernel this build has, for messages.
+std::string known_names() {
+  std::string list;
+  const std::size_t n = std::size(kInstructionSets);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) list += i + 1 == n ? " or " : ", ";
+    list += kInstructionSets[i].name;
+  }
+  return list;
+}
 
 void check_block(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows) {
   if (maps.size() != static_cast<std::size_t>(kLanes) || windows.size() != static_cast<std::size_t>(kLanes))
@@ -79,7 +105,9 @@ std::vector<std::string> instruction_sets() {
       if (!allowed && std::string(set.name) == limit) allowed = true;
       if (allowed && set.available()) names.emplace_back(set.name);
     }
-    if (!allowed) throw std::invalid_argument(std::string("ATTNMF_SIMD_LIMIT = '") + limit + "': must be avx512, avx2 or sse2");
+    if (!allowed)
+      throw std::invalid_argument(std::string("ATTNMF_SIMD_LIMIT = '") + limit + "': must be " + known_names() +
+                                  " (the kernels this build of attnmf has)");
     return names;
   }();
   return runnable;
@@ -91,7 +119,7 @@ std::vector<std::string> known_instruction_sets() {
   return names;
 }
 
-std::string instruction_set() { return instruction_sets().front(); }  // sse2 is always there
+std::string instruction_set() { return instruction_sets().front(); }  // the baseline is always there
 
 namespace {
 
@@ -101,7 +129,7 @@ const InstructionSet& checked(const std::string& isa) {
   const auto set = std::find_if(std::begin(kInstructionSets), std::end(kInstructionSets),
                                 [&](const InstructionSet& s) { return chosen == s.name; });
   if (set == std::end(kInstructionSets))
-    throw std::invalid_argument("unknown instruction set '" + chosen + "' (avx512, avx2 or sse2)");
+    throw std::invalid_argument("unknown instruction set '" + chosen + "' (this build has " + known_names() + ")");
   const std::vector<std::string> runnable = instruction_sets();
   if (std::find(runnable.begin(), runnable.end(), chosen) == runnable.end())
     throw std::invalid_argument("this CPU cannot run the " + chosen + " kernel");
@@ -111,9 +139,9 @@ const InstructionSet& checked(const std::string& isa) {
 }  // namespace
 
 std::string engine_description(const std::string& isa) {
-  const std::string chosen = checked(isa).name;
-  return chosen + ", " + std::to_string(kLanes) + " lanes, " +
-         (chosen == "sse2" ? "no fused multiply-adds" : "fused multiply-adds") + ", vector exp/tanh of attnmf";
+  const InstructionSet& set = checked(isa);
+  return std::string(set.name) + ", " + std::to_string(kLanes) + " lanes, " +
+         (set.fused_multiply_add ? "fused multiply-adds" : "no fused multiply-adds") + ", vector exp/tanh of attnmf";
 }
 
 std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* const> maps,

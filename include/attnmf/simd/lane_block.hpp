@@ -31,7 +31,10 @@ namespace attnmf::simd {
 inline constexpr int kLanes = 16;
 
 // The instruction set the lane kernels use on this machine unless told otherwise: the best of
-// "avx512" (F, DQ and VL, with FMA), "avx2" (with FMA) and "sse2" that the CPU supports. They round
+// "avx512" (F, DQ and VL, with FMA), "avx2" (with FMA) and the baseline kernel that the CPU supports
+// and this build has. The baseline is "sse2" on x86-64 and "portable" elsewhere: the same code (GCC
+// vector extensions, no fused multiply-adds), so it gives the same numbers on every CPU; the x86
+// kernels are built only where CMake finds an x86-64 target whose compiler can build them. They round
 // differently (the FMA kernels fuse multiply-adds, and may fuse differently from each other); one
 // build gives the same numbers for a point on every CPU that runs the same kernel.
 std::string instruction_set();
@@ -83,15 +86,15 @@ class LaneBlock {
 // A block whose lane i integrates maps[i] from windows[i]. Every map must have the same M, L, P and
 // weights (the caller's one draw), every window the same positions and history; unused lanes of a
 // short block repeat a real one. Throws std::invalid_argument otherwise. `isa` names the instruction
-// set ("avx512", "avx2", "sse2"); empty: instruction_set().
+// set ("avx512", "avx2", "sse2" or "portable"); empty: instruction_set().
 std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* const> maps,
                                            std::span<const model::Window> windows, const std::string& isa = "");
-// The same, started from a token (MODEL.md §3) in every lane, as model::Integrator::from_token.
+// The same, started from a token (docs/model.md §3) in every lane, as model::Integrator::from_token.
 std::unique_ptr<LaneBlock> make_lane_block_from_token(std::span<const model::MeanFieldMap* const> maps,
                                                       std::span<const int> token, const std::string& isa = "");
 
 // The lane kernels' exp and tanh over any number of values (y as long as x), with the instruction
-// set `isa` ("avx512", "avx2", "sse2"; empty: instruction_set()): for tests and benchmarks.
+// set `isa` (as for make_lane_block; empty: instruction_set()): for tests and benchmarks.
 void evaluate_exp(std::span<const double> x, std::span<double> y, const std::string& isa = "");
 void evaluate_tanh(std::span<const double> x, std::span<double> y, const std::string& isa = "");
 
