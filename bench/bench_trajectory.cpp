@@ -1,4 +1,4 @@
-// Steps per second of one trajectory at the paper's settings (MODEL.md, reference/README.md):
+// Steps per second of one trajectory at the paper's settings (docs/model.md, tests/reference/README.md):
 // M = 3, L = 4, P = 2, 99 semantic bits, segments mode, seed 1, from the paper's checkpoint window.
 //
 //   build/bin/attnmf-bench --benchmark_filter=Trajectory

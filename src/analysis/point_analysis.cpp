@@ -89,7 +89,7 @@ void PointAnalyzer::observe(const double* output_semantic, const double* attenti
   ++observed_;
 }
 
-// MODEL.md §5, the paper's Poincaré section (the steps close to the plane), and the crossings of
+// docs/model.md §5, the paper's Poincaré section (the steps close to the plane), and the crossings of
 // the plane between consecutive steps, which a section of a discrete map would otherwise only catch
 // by chance.
 void PointAnalyzer::observe_section(const double* output_semantic) {

@@ -123,7 +123,7 @@ void TangentDynamics::step_kernel(const double* previous_attention, int position
   double* __restrict weights = weights_.data();
   double* __restrict attention = attention_.data();
 
-  // The forward step of MODEL.md §2 (steps 2–3) exactly as the Integrator computes it, the softmax
+  // The forward step of docs/model.md §2 (steps 2–3) exactly as the Integrator computes it, the softmax
   // shift by +10 included, so that A_t and the weights are its numbers.
   const int slots = history_ + 1;
   const double gamma_eff = map_->gamma_eff();

@@ -88,7 +88,7 @@ void Integrator::step_kernel(const StepRecord* record) {
   const double* signs = map_->signs();
   const double beta = map_->beta();
 
-  // 1. The newest token's mean fields m^α(A_{t−1}, p), MODEL.md §2: tanh(β σ_j·A), then the tables.
+  // 1. The newest token's mean fields m^α(A_{t−1}, p), docs/model.md §2: tanh(β σ_j·A), then the tables.
   for (int j = 0; j < J; ++j) {
     const double* sigma = signs + static_cast<std::size_t>(j) * M;
     double dot = 0.0;

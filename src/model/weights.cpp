@@ -133,7 +133,7 @@ Weights draw_weights(const ModelParameters& p) {
     }
   }
 
-  // 5. Tables. Beyond M = 3 the reference has no definition; there the table form of MODEL.md §2
+  // 5. Tables. Beyond M = 3 the reference has no definition; there the table form of docs/model.md §2
   // is computed directly: each semantic bit adds ±W^α_ia to the row of the sign vector ±W^o_i.
   if (M > 3) {
     const int sign_vectors = 1 << (M - 1);

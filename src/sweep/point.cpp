@@ -37,7 +37,7 @@ void check_exponents(const std::vector<double>& exponents) {
       throw std::runtime_error("a Lyapunov exponent is NaN or +infinity");
 }
 
-// A point's result from its analysis and exponents: the verdict of MODEL.md §5, the final window.
+// A point's result from its analysis and exponents: the verdict of docs/model.md §5, the final window.
 void conclude(PointResult& result, analysis::PointAnalysis found, std::vector<double> exponents, model::Window window,
               long long recorded_steps) {
   check_exponents(exponents);

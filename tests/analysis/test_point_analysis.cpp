@@ -1,4 +1,4 @@
-// PointAnalyzer: samples, Poincaré section, counting classifier, period and regime (MODEL.md §5).
+// PointAnalyzer: samples, Poincaré section, counting classifier, period and regime (docs/model.md §5).
 // Synthetic sequences whose answers are known by construction, then the real map at the paper's
 // settings, where the authors' implementation finds period 28 at β = 1.27, a fixed point at β = 0.5
 // (reference/traj_checkpoint_beta0.5.txt) and chaos at β = 1.4.
@@ -30,7 +30,7 @@ constexpr int kContext = 4;
 // A row of M values for step t; the same row is fed as m^o_se and as A_t unless a test says otherwise.
 using RowOf = std::function<std::vector<double>(long long t)>;
 
-// The standard rotating window: step t makes the newest position (t + 1) mod L (MODEL.md §2).
+// The standard rotating window: step t makes the newest position (t + 1) mod L (docs/model.md §2).
 int standard_position(long long t, int context = kContext) { return static_cast<int>((t + 1) % context); }
 
 PointAnalysis analyse(long long steps, const AnalysisSettings& settings, const RowOf& row,

@@ -1,4 +1,4 @@
-// The tangent map and the Lyapunov exponents of the mean-field map (MODEL.md §2, §5).
+// The tangent map and the Lyapunov exponents of the mean-field map (docs/model.md §2, §5).
 //
 // The Jacobian is judged against finite differences of the Integrator's own step, the structured
 // product against the dense Jacobian, the estimator against Benettin's method written plainly on
@@ -406,7 +406,7 @@ LyapunovSpectrum paper_spectrum(double beta) {
   return lyapunov.result();
 }
 
-// The paper's regimes (MODEL.md §5): periodic at 1.27 (λ1 < 0), quasi-periodic at 1.255 and
+// The paper's regimes (docs/model.md §5): periodic at 1.27 (λ1 < 0), quasi-periodic at 1.255 and
 // 1.26405 (λ1 ≈ 0), chaotic at 1.266, 1.28 and 1.4 (λ1 > 0). The map is multistable, so this holds
 // for the attractor reached from the paper's checkpoint window. Measured (λ1, λ2, λ3):
 //   1.255    +3.0e-06  −7.76e-03  −0.335        1.27  −4.78e-02  −4.78e-02  −0.279

@@ -1,5 +1,5 @@
 #pragma once
-// Readers for the fixtures of shared/reference, produced by the authors' Python implementation.
+// Readers for the fixtures of tests/reference, produced by the authors' Python implementation.
 
 #include <fstream>
 #include <map>

@@ -1,4 +1,4 @@
-// Trajectories against the authors' implementation (shared/reference/traj_*): the first 60 rows of
+// Trajectories against the authors' implementation (tests/reference/traj_*): the first 60 rows of
 // every recorded quantity to 1e-9, and all 200 rows at β = 0.5 where the map settles on a fixed
 // point. Later rows of a chaotic trajectory diverge from any other implementation's rounding, so
 // beyond row 60 the chaotic case is judged statistically: the same attractor, not the same points.

@@ -1,5 +1,5 @@
-// The weight draw and tables against the authors' implementation (shared/reference/tables_*), and
-// the table form of MODEL.md §2 against its definition for M beyond the reference's limit.
+// The weight draw and tables against the authors' implementation (tests/reference/tables_*), and
+// the table form of docs/model.md §2 against its definition for M beyond the reference's limit.
 #include <gtest/gtest.h>
 
 #include <cmath>

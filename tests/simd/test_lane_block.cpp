@@ -1,5 +1,5 @@
 // The SIMD lane engine against the scalar engine (model::Integrator, dynamics::LyapunovEstimator)
-// and against the authors' implementation (shared/reference/traj_*), on every instruction set this
+// and against the authors' implementation (tests/reference/traj_*), on every instruction set this
 // CPU runs; and the determinism a sweep relies on: a point's numbers do not depend on its lane, on
 // the other points of its block, or on where a block was stopped and resumed.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Regime labels from the evidence a point collects (INTERFACE.md: −1 undetermined, 0 fixed point,
+// Regime labels from the evidence a point collects (docs/file-format.md: −1 undetermined, 0 fixed point,
 // 1 periodic, 2 quasi-periodic, 3 chaotic, 4 hyperchaotic).
 //
 // Three indicators, each stored with the label:

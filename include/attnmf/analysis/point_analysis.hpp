@@ -1,5 +1,5 @@
 #pragma once
-// What one parameter point's recorded trajectory shows (MODEL.md §5): the samples a bifurcation
+// What one parameter point's recorded trajectory shows (docs/model.md §5): the samples a bifurcation
 // diagram plots, the Poincaré section, the paper's counting classifier and the period of the orbit.
 //
 // PointAnalyzer is a pure, serial observer: the sweep feeds it the recorded steps (those after the
@@ -26,7 +26,7 @@ struct AnalysisSettings {
   // so a caller with M = 1 has to choose feature 0.
   int section_feature = 1;
   // The paper's section keeps the steps with |m^o_se[section_feature]| < section_tolerance
-  // (MODEL.md §5: within 0.001 of 0).
+  // (docs/model.md §5: within 0.001 of 0).
   double section_tolerance = 1e-3;
   // At most this many section points, and as many crossings, are kept per point (the first ones);
   // section_total and crossings_total count all of them.
@@ -79,7 +79,7 @@ struct PointAnalysis {
 
 // Period and regime.
 //
-// The state of the map is the context window (MODEL.md §2): the last L attention vectors and their
+// The state of the map is the context window (docs/model.md §2): the last L attention vectors and their
 // positions. The period is the smallest p in 1..period_max such that, with t the last recorded step,
 //   position_{t−i} = position_{t−i−p}  and  |A_{t−i} − A_{t−i−p}|_∞ ≤ period_tolerance
 // for every i in [0, p + L): the window recurs after p steps, and so does the whole orbit segment
@@ -101,7 +101,7 @@ class PointAnalyzer {
   PointAnalyzer(int features, int context, long long recorded_steps, const AnalysisSettings& settings);
 
   // One recorded step, in order: m^o_se of the newest token and the attention A_t the step produced
-  // (M values each, MODEL.md §3), and the position of the slot A_t becomes. Throws std::logic_error
+  // (M values each, docs/model.md §3), and the position of the slot A_t becomes. Throws std::logic_error
   // when called more than `recorded_steps` times.
   void observe(const double* output_semantic, const double* attention, int position);
 

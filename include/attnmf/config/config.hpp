@@ -1,5 +1,5 @@
 #pragma once
-// The configuration of every attnmf command: the keys of INTERFACE.md, read from an INI file and the
+// The configuration of every attnmf command: the keys of docs/configuration.md, read from an INI file and the
 // command line, type-checked and checked for consistency before any work starts.
 
 #include <filesystem>

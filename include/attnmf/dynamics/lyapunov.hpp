@@ -1,5 +1,5 @@
 #pragma once
-// The tangent map of the mean-field map and its Lyapunov exponents (MODEL.md §2 and §5).
+// The tangent map of the mean-field map and its Lyapunov exponents (docs/model.md §2 and §5).
 //
 // The state of the map as a dynamical system is the attention window x_t = (A_{t−1}, …, A_{t−L}),
 // newest first, M·L numbers. The positional window only rotates (its exponents are exactly 0), so
@@ -14,7 +14,7 @@
 //   B_e = w_e [D^v(e) + γ_eff (m^v(e) − A_t) (D^k(e)ᵀ m^q(0))ᵀ] + δ_{e0} γ_eff G D^q(0),
 //   G   = Σ_d w_d (m^v(d) − A_t) m^k(d)ᵀ
 //
-// (the bracket from slot e's value and key, G D^q(0) from the newest slot's query), with w = softmax(z) and D^α(e) = ∂m^α/∂A at slot e's own attention: from MODEL.md §2,
+// (the bracket from slot e's value and key, G D^q(0) from the newest slot's query), with w = softmax(z) and D^α(e) = ∂m^α/∂A at slot e's own attention: from docs/model.md §2,
 // D^α[a][b] = (1 − ε) β Σ_j K^α[σ_j][a] (1 − tanh²(β σ_j·A)) σ_j[b]. An older slot's D^v and D^k are
 // those computed when it was newest, so a step evaluates the 2^(M−1) tanh of the new slot only.
 //

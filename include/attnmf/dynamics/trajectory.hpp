@@ -9,7 +9,7 @@
 
 namespace attnmf::dynamics {
 
-// Recorded rows, each quantity row-major [rows][M] (MODEL.md §3).
+// Recorded rows, each quantity row-major [rows][M] (docs/model.md §3).
 struct RecordedRows {
   int features = 0;
   std::size_t rows = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// The one HDF5 file of a sweep, shared by every rank (layout: INTERFACE.md and docs in README).
+// The one HDF5 file of a sweep, shared by every rank (layout: docs/file-format.md).
 // All ranks create it, its groups and datasets together (collective); each rank then writes the
 // rows of the points it computed, independently, as soon as they are done.
 

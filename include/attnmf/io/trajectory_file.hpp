@@ -1,5 +1,5 @@
 #pragma once
-// The file of `attnmf trajectory` (layout in docs/interface.md and shared INTERFACE.md).
+// The file of `attnmf trajectory` (layout: docs/file-format.md).
 
 #include <filesystem>
 

@@ -1,5 +1,5 @@
 #pragma once
-// One trajectory of the mean-field map, a step at a time (MODEL.md §2, steps 1–4).
+// One trajectory of the mean-field map, a step at a time (docs/model.md §2, steps 1–4).
 
 #include <span>
 #include <vector>
@@ -9,7 +9,7 @@
 
 namespace attnmf::model {
 
-// What MODEL.md §3 records for a step: the newest token's mean fields and the attention produced.
+// What docs/model.md §3 records for a step: the newest token's mean fields and the attention produced.
 // Each pointer addresses M doubles of the caller's row buffers.
 struct StepRecord {
   double* attention;
@@ -24,7 +24,7 @@ class Integrator {
  public:
   // Start from a window (a checkpoint, or the final window of another trajectory).
   Integrator(const MeanFieldMap& map, const Window& window);
-  // Start from a token (MODEL.md §3): its mean fields give the first attention over a one-slot
+  // Start from a token (docs/model.md §3): its mean fields give the first attention over a one-slot
   // window, and the window then grows by one slot per step. The positional window starts full, the
   // newest slot at position 0.
   static Integrator from_token(const MeanFieldMap& map, std::span<const int> token);

@@ -1,5 +1,5 @@
 #pragma once
-// The mean-field map of MODEL.md §2 for one parameter point, and its integrator.
+// The mean-field map of docs/model.md §2 for one parameter point, and its integrator.
 //
 // The arithmetic follows the authors' implementation operation by operation (sums in the same order,
 // the same softmax shift, the positional weight computed as 1 − (1 − ε)), so that trajectories agree
@@ -33,12 +33,12 @@ class MeanFieldMap {
   double beta() const { return beta_; }
   double gamma_eff() const { return gamma_eff_; }
 
-  // m^α(A, p) of MODEL.md §2 for the token at `position` (0 … 2^P − 1). `tanh_buffer` has
+  // m^α(A, p) of docs/model.md §2 for the token at `position` (0 … 2^P − 1). `tanh_buffer` has
   // 2^(M−1) entries. The output mean fields are filled only when `with_output` is set: the dynamics
   // never needs them.
   void mean_fields(const double* attention, int position, MeanFields& out, bool with_output,
                    double* tanh_buffer) const;
-  // The same for a token given as bits (MODEL.md §3, start from a token): x_se·W^α_se/N_se etc.
+  // The same for a token given as bits (docs/model.md §3, start from a token): x_se·W^α_se/N_se etc.
   MeanFields token_mean_fields(std::span<const int> token) const;
 
   // The positional code of position n: its P-bit binary, most significant first, 0 → −1, 1 → +1.

@@ -1,6 +1,6 @@
 #pragma once
 // numpy's legacy RandomState stream on top of MT19937, so that a seed draws the same weights as the
-// authors' implementation (MODEL.md §4).
+// authors' implementation (docs/model.md §4).
 
 #include <cstdint>
 #include <random>

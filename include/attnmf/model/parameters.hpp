@@ -1,5 +1,5 @@
 #pragma once
-// The parameters of the mean-field map of MODEL.md §1–§4 and of its weight draw.
+// The parameters of the mean-field map of docs/model.md §1–§4 and of its weight draw.
 
 #include <cstdint>
 #include <string>
@@ -7,7 +7,7 @@
 
 namespace attnmf::model {
 
-// How the weight statistics are made (MODEL.md §4); the numbers are the authors' implementation's
+// How the weight statistics are made (docs/model.md §4); the numbers are the authors' implementation's
 // `correlations_from_weights` modes, kept so that files can say which mode produced them.
 enum class CorrelationMode : int {
   gaussian = 0,  // pair correlations drawn from a clipped normal distribution

@@ -1,5 +1,5 @@
 #pragma once
-// The seeded weight draw of MODEL.md §4 and the weight-statistics tables K^α of §2.
+// The seeded weight draw of docs/model.md §4 and the weight-statistics tables K^α of §2.
 
 #include <array>
 #include <vector>
@@ -23,7 +23,7 @@ struct Weights {
 
   int columns() const { return semantic_bits + positional_bits; }
   int at(Feature f, int feature, int bit) const { return matrix[f][feature * columns() + bit]; }
-  // K^α[σ_j][a], MODEL.md §2.
+  // K^α[σ_j][a], docs/model.md §2.
   std::vector<double> table(Feature f) const;
   // W^α_pe as doubles, row-major [M][P].
   std::vector<double> positional_weights(Feature f) const;
@@ -33,11 +33,11 @@ struct Weights {
 // supports, no semantic bits, …).
 Weights draw_weights(const ModelParameters& parameters);
 
-// The initial token of MODEL.md §3: row `row` of W^o with its positional bits set to −1 (the
+// The initial token of docs/model.md §3: row `row` of W^o with its positional bits set to −1 (the
 // reference starts from row 0).
 std::vector<int> initial_token(const Weights& weights, int row);
 
-// σ_j[b] for the ordering of MODEL.md §2: σ_j[0] = +1, σ_j[1..M−1] the binary digits of j, most
+// σ_j[b] for the ordering of docs/model.md §2: σ_j[0] = +1, σ_j[1..M−1] the binary digits of j, most
 // significant first, digit 0 → +1.
 int sign_vector_entry(int j, int b, int features);
 

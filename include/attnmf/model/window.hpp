@@ -1,5 +1,5 @@
 #pragma once
-// The state of the map: the context window of attention values and positions (MODEL.md §2–§3).
+// The state of the map: the context window of attention values and positions (docs/model.md §2–§3).
 
 #include <filesystem>
 #include <span>

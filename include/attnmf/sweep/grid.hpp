@@ -1,5 +1,5 @@
 #pragma once
-// The Cartesian grid of a sweep over (β, γ, ε), indexed as INTERFACE.md says:
+// The Cartesian grid of a sweep over (β, γ, ε), indexed as docs/file-format.md says:
 // p = (i_epsilon · n_gamma + i_gamma) · n_beta + i_beta, β fastest.
 
 #include <vector>

@@ -28,7 +28,7 @@ struct PointResult {
   std::vector<double> lyapunov;      // the largest exponents, descending (empty when not computed)
   double zero_one = 0.0;             // K of the 0-1 test for chaos on the recorded m^o_se (NaN: too short)
   double zero_band = 0.0;            // the band around 0 within which an exponent counts as zero
-  int regime = -1;                   // INTERFACE.md: −1 undetermined, 0 fixed point, 1 periodic, …
+  int regime = -1;                   // docs/file-format.md: −1 undetermined, 0 fixed point, 1 periodic, …
   int paper_regime = -1;             // the paper's label from its count of distinct values
   int period = 0;
   model::Window final_window;
