@@ -2,6 +2,9 @@
 # Installs the Debian packages attnmf needs to build, test and plot; does nothing when they are all
 # present. Run as root (or with sudo available). On a cluster, load the equivalent modules instead
 # (a C++20 compiler, CMake >= 3.20, Open MPI, parallel HDF5, Boost, spdlog, GoogleTest).
+#   tools/install-deps.sh           what building, running and plotting need
+#   tools/install-deps.sh --tests   and what the whole test suite needs besides (the aarch64 cross
+#                                   compiler of tests/install; the SLURM tests install SLURM themselves)
 set -euo pipefail
 
 packages=(
@@ -11,6 +14,11 @@ packages=(
   libspdlog-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-matplotlib
 )
+case ${1:-} in
+  "") ;;
+  --tests) packages+=(g++-aarch64-linux-gnu) ;;
+  *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

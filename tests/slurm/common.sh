@@ -1,7 +1,8 @@
 # Shared by the SLURM scenario tests (sourced, not run): cluster bring-up, a fresh work directory,
 # job bookkeeping and clean-up, bounded waits, the uninterrupted reference run and the comparison.
 # A scenario script does:  scenario=NAME; source common.sh "$@"   (args: ATTNMF_BINARY REPO_DIR)
-# Environment: ATTNMF_SLURM_SETUP (default REPO/../shared/slurm-local/setup.sh), ATTNMF_LAUNCHER
+# Environment: ATTNMF_SLURM_SETUP (a command that starts a cluster; default
+# tests/slurm/local-cluster.sh up), ATTNMF_LAUNCHER
 # (srun or mpirun, passed on to the jobs), ATTNMF_SLURM_KEEP=1 keeps the work directory.
 set -uo pipefail
 
@@ -91,13 +92,12 @@ cluster_up() {
     && [[ -n $(sinfo -h -N -o %T 2>/dev/null) ]]
 }
 if ! cluster_up; then
-  setup=${ATTNMF_SLURM_SETUP:-$repo/../shared/slurm-local/setup.sh}
-  [[ -x $setup ]] || skip "no SLURM cluster answers (sinfo/scontrol ping) and there is no $setup to start one"
-  [[ $(id -u) == 0 ]] || skip "no SLURM cluster answers, and $setup must run as root"
+  setup=${ATTNMF_SLURM_SETUP:-$here/local-cluster.sh up}
+  [[ $(id -u) == 0 || -n ${ATTNMF_SLURM_SETUP:-} ]] || skip "no SLURM cluster answers, and starting one ($setup) needs root"
   say "no cluster answers: starting one with $setup"
   setup_log=$(mktemp "${TMPDIR:-/tmp}/attnmf-slurm-setup.XXXXXX")
   # Without fd 9: the daemons it starts live on, and must not hold the lock of this run.
-  if ! "$setup" 9>&- >"$setup_log" 2>&1; then
+  if ! $setup 9>&- >"$setup_log" 2>&1; then
     tail -n 20 "$setup_log"
     skip "$setup failed (log: $setup_log)"
   fi
