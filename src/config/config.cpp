@@ -122,7 +122,7 @@ const std::vector<KeySpec>& keys() {
        "of W^o, the window growing by one slot per step until it holds L.",
        "checkpoint, token", ""},
       {"init.checkpoint",
-       "The window file (format of reference/checkpoint_window.txt), needed when init.mode = checkpoint. A "
+       "The window file (format of jobs/paper_checkpoint_window.txt, described in docs/file-format.md), needed when init.mode = checkpoint. A "
        "relative path is relative to the config file's directory when it is given in a config file, to the "
        "current directory when it is given on the command line.",
        "the path of a readable file", "(none)"},

@@ -22,7 +22,7 @@ struct Window {
   const double* slot(int d) const { return attention.data() + static_cast<std::size_t>(d) * features; }
 };
 
-// Reads a window file in the format of reference/checkpoint_window.txt: `att` rows then `pe` rows,
+// Reads a window file in the format of jobs/paper_checkpoint_window.txt: `att` rows then `pe` rows,
 // newest first, `#` comments. Throws std::runtime_error naming the file and line on any problem,
 // including a shape that does not fit the map (M values per att row, P per pe row, L rows each).
 Window read_window_file(const std::filesystem::path& path, const MeanFieldMap& map);
