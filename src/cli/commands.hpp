@@ -10,6 +10,7 @@ inline constexpr int exit_success = 0;
 inline constexpr int exit_failure = 1;      // the run failed (I/O, numerical failure, …)
 inline constexpr int exit_usage = 2;        // bad command line or configuration: nothing was done
 inline constexpr int exit_interrupted = 3;  // stopped by SIGINT/SIGTERM/SIGUSR1
+inline constexpr int exit_fault = 4;        // a sweep stopped by a fault on some rank: --resume continues
 
 int trajectory_command(int argc, const char* const argv[], const std::string& command_line);
 int sweep_command(int argc, char** argv, const std::string& command_line);

@@ -7,11 +7,14 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "attnmf/config/config.hpp"
 #include "attnmf/io/hdf5.hpp"
 #include "attnmf/io/journal.hpp"
+#include "attnmf/io/monitor.hpp"
 #include "attnmf/io/mpi.hpp"
+#include "attnmf/io/output_lock.hpp"
 #include "attnmf/io/result_file.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/model/weights.hpp"
@@ -22,6 +25,8 @@
 
 namespace attnmf::cli {
 namespace {
+
+static_assert(exit_fault == sweep::fault_exit_code, "the driver's abort code is the command's fault exit code");
 
 constexpr const char* usage = R"(usage: [mpirun -np N] attnmf sweep --config FILE [--section.key VALUE ...] [-v | -q]
 
@@ -50,20 +55,47 @@ kill at any moment loses nothing finished; the journal is removed once the sweep
 SIGTERM, SIGINT or SIGUSR1 stop the sweep within seconds: no new work, the points in flight saved
 mid-trajectory, the file left consistent; --resume continues them to the same final numbers.
 
-Exit codes: 0 done (failed points, if any, are recorded in the file), 1 failed,
-2 bad configuration, an existing output file without --resume, or a file of another
-configuration (nothing written), 3 interrupted by a signal (continue with --resume).
+While it runs, OUTPUT.lock holds a lock naming the process (host, pid): a second run on the same
+file, with or without --resume, is refused. The manifest and the file record checksums of the
+input files (init.checkpoint): --resume after an input changed is refused.
+
+A failure on any rank (an I/O error, a full disk, a compute thread's exception) stops every rank
+within seconds with one message naming the rank, host and error; finished points stay in the
+journal, so --resume continues once the cause is fixed. ATTNMF_FAULT=SITE[:RANK[:N]] makes such a
+failure happen on purpose, for tests (sites: journal_append, dataset_create, row_write, file_close,
+compute; see docs/configuration.md).
+
+Exit codes: 0 done (failed points, if any, are recorded in the file), 1 failed (an internal
+error), 2 bad configuration, an existing output file without --resume, a file of another
+configuration or one in use by another run (nothing written), 3 interrupted by a signal
+(continue with --resume), 4 stopped by a fault on some rank (fix it, then continue with --resume).
 )";
 
+// The keys whose stored values differ from this run's: every key that affects results, and the
+// contents of the input files. Where both sides have an input file's checksum, its contents decide
+// and its path does not (the same window file named from another directory is the same input).
+// A manifest or file of an attnmf that kept no checksums is compared by path, as it was then.
 std::vector<std::string> differing_keys(const std::vector<std::pair<std::string, std::string>>& stored,
                                        const config::Config& current) {
   std::map<std::string, std::string> before(stored.begin(), stored.end());
+  std::vector<std::pair<std::string, std::string>> now;
+  for (const auto& kv : current.key_values())
+    if (config::affects_results(kv.first)) now.push_back(kv);
+  std::map<std::string, std::string> checksums;
+  for (const auto& kv : sweep::input_checksums(current)) checksums.insert(kv);
   std::vector<std::string> differences;
-  for (const auto& [key, value] : current.key_values()) {
-    if (!config::affects_results(key)) continue;
+  for (const auto& [key, value] : now) {
+    const std::string checksum_key = sweep::input_checksum_prefix + key;
+    if (checksums.count(checksum_key) && before.count(checksum_key)) continue;  // compared below
     const auto it = before.find(key);
     if (it == before.end()) differences.push_back(key + " (absent from the file, here " + value + ")");
     else if (it->second != value) differences.push_back(key + " (file: " + it->second + ", here: " + value + ")");
+  }
+  for (const auto& [key, value] : checksums) {
+    const auto it = before.find(key);
+    const std::string name = key.substr(std::string(sweep::input_checksum_prefix).size());
+    if (it != before.end() && it->second != value)
+      differences.push_back(name + ": the contents of the file changed (then: " + it->second + ", now: " + value + ")");
   }
   return differences;
 }
@@ -77,8 +109,10 @@ std::string kernel_of(const std::vector<std::pair<std::string, std::string>>& ke
 // Resolves run.simd_kernel for every rank together, so that one sweep is computed by one kernel
 // whatever mix of CPUs its ranks land on: the kernel asked for, or for "auto" the kernel named by
 // the journal being resumed, or else the best kernel every rank's CPU runs. Collective over
-// MPI_COMM_WORLD; fills `problems` (on rank 0) when some rank cannot run the kernel it must.
-void resolve_simd_kernel(config::Config& cfg, bool resume, int rank, std::vector<std::string>& problems) {
+// `comm`, and made by every rank whatever its own checks found (so that no rank waits in a
+// collective another skipped); fills `problems` (on rank 0) when some rank cannot run the kernel it
+// must.
+void resolve_simd_kernel(MPI_Comm comm, config::Config& cfg, bool resume, int rank, std::vector<std::string>& problems) {
   if (cfg.run.engine != config::RunConfig::Engine::simd) return;
   // The journal's kernel, read on rank 0 (a damaged manifest is reported by plan_sweep).
   std::string stored;
@@ -89,9 +123,9 @@ void resolve_simd_kernel(config::Config& cfg, bool resume, int rank, std::vector
     }
   }
   int length = static_cast<int>(stored.size());
-  io::mpi::check(MPI_Bcast(&length, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  io::mpi::check(MPI_Bcast(&length, 1, MPI_INT, 0, comm), "MPI_Bcast");
   stored.resize(static_cast<std::size_t>(length));
-  io::mpi::check(MPI_Bcast(stored.data(), length, MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  io::mpi::check(MPI_Bcast(stored.data(), length, MPI_CHAR, 0, comm), "MPI_Bcast");
   const std::string wanted = cfg.run.simd_kernel != "auto" ? cfg.run.simd_kernel : stored;
 
   const std::vector<std::string> order = simd::known_instruction_sets();
@@ -104,8 +138,8 @@ void resolve_simd_kernel(config::Config& cfg, bool resume, int rank, std::vector
   int best = static_cast<int>(std::find(order.begin(), order.end(), here.front()) - order.begin());
   int unable = !wanted.empty() && std::find(here.begin(), here.end(), wanted) == here.end() ? 1 : 0;
   int worst_best = 0, unable_ranks = 0;
-  io::mpi::check(MPI_Allreduce(&best, &worst_best, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
-  io::mpi::check(MPI_Allreduce(&unable, &unable_ranks, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+  io::mpi::check(MPI_Allreduce(&best, &worst_best, 1, MPI_INT, MPI_MAX, comm), "MPI_Allreduce");
+  io::mpi::check(MPI_Allreduce(&unable, &unable_ranks, 1, MPI_INT, MPI_SUM, comm), "MPI_Allreduce");
   if (unable_ranks > 0) {
     const std::string whose = unable_ranks == 1 ? "the CPU of 1 rank" : "the CPUs of " + std::to_string(unable_ranks) + " ranks";
     if (rank == 0) {
@@ -154,6 +188,15 @@ int plan_sweep(const config::Config& cfg, bool resume, std::vector<std::string>&
   if (fs::exists(journal)) {
     try {
       const auto manifest = io::read_manifest(journal);
+      if (manifest.empty()) {
+        // A run that failed before it wrote its manifest (a full disk) has journalled nothing: start
+        // afresh. A journal with points but no manifest cannot be trusted.
+        const io::JournalContents contents = io::read_journal_directory(journal);
+        if (contents.points.empty() && contents.in_flight.empty()) return 3;
+        problems.push_back(name + ": its journal '" + journal.string() + "' holds points but no manifest, so its "
+                           "configuration is unknown; nothing was changed");
+        return 1;
+      }
       if (refuse_if_other(manifest, "its journal's manifest")) return 1;
       // Points stopped mid-trajectory continue with the kernel that started them, or not at all: the
       // kernels round differently.
@@ -203,8 +246,9 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
   // First of all: a stop signal during start-up must stop the sweep cleanly, not kill the rank.
   install_stop_handlers();
   io::mpi::Environment environment(argc, argv);
-  int rank = 0;
-  io::mpi::check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
+  // The command's own collectives run on a duplicate of the world, as the driver's do on its own.
+  const io::mpi::Communicator world(MPI_COMM_WORLD);
+  const int rank = world.rank();
   // Only rank 0 speaks, unless something goes wrong on another rank.
   if (rank != 0) spdlog::set_level(spdlog::level::warn);
 
@@ -226,17 +270,46 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
                            ? "init.checkpoint = '" + cfg.init.checkpoint.string() + "': " + e.what()
                            : std::string(e.what()));
   }
-  if (problems.empty()) resolve_simd_kernel(cfg, resume, rank, problems);
-  // Rank 0 decides from the file system what this run does; every rank follows.
-  enum Verdict : int { start = 0, refuse = 1, nothing_to_do = 2, resume_journal = 3 };
+  // A rank may see what rank 0 does not (an input file it cannot read): every rank learns whether
+  // any has a problem, and a rank that has one says it.
+  int mine = problems.empty() ? 0 : 1, ranks_with_problems = 0;
+  io::mpi::check(MPI_Allreduce(&mine, &ranks_with_problems, 1, MPI_INT, MPI_SUM, world.get()), "MPI_Allreduce");
+  if (rank != 0 && mine)
+    for (const auto& problem : problems) std::cerr << "attnmf sweep: rank " << rank << ": " << problem << '\n';
+  if (ranks_with_problems > 0 && problems.empty() && rank == 0)
+    problems.push_back(std::to_string(ranks_with_problems) + " other rank(s) found the configuration unusable (above)");
+  if (ranks_with_problems == 0) resolve_simd_kernel(world.get(), cfg, resume, rank, problems);
+
+  // Rank 0 takes the output's lock, then decides from the file system what this run does; every
+  // rank follows. The lock is held until this process ends the sweep.
+  enum Verdict : int { start = 0, refuse = 1, nothing_to_do = 2, resume_journal = 3, busy = 4 };
+  std::optional<io::OutputLock> lock;
   int verdict = problems.empty() ? start : refuse;
-  if (problems.empty() && rank == 0) verdict = plan_sweep(cfg, resume, problems);
-  io::mpi::check(MPI_Bcast(&verdict, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  if (problems.empty() && rank == 0) {
+    try {
+      std::string holder, takeover;
+      if (std::filesystem::is_directory(std::filesystem::absolute(cfg.output.file).parent_path()))
+        lock = io::OutputLock::acquire(cfg.output.file, holder, takeover);
+      if (!holder.empty()) {
+        problems.push_back("output.file = '" + cfg.output.file.string() + "' is in use by " + holder + " (lock '" +
+                           io::lock_path(cfg.output.file).string() + "'); wait for that run to end, or stop it");
+        verdict = busy;
+      } else {
+        if (!takeover.empty()) spdlog::warn("{}", takeover);
+        verdict = plan_sweep(cfg, resume, problems);
+      }
+    } catch (const std::exception& e) {
+      problems.push_back("output.file = '" + cfg.output.file.string() + "': " + e.what());
+      verdict = refuse;
+    }
+    if (verdict == refuse || verdict == busy || verdict == nothing_to_do) lock.reset();
+  }
+  io::mpi::check(MPI_Bcast(&verdict, 1, MPI_INT, 0, world.get()), "MPI_Bcast");
   if (verdict == nothing_to_do) {
     if (rank == 0) spdlog::info("{}: every point is done already; nothing to do", cfg.output.file.string());
     return exit_success;
   }
-  if (verdict == refuse) {
+  if (verdict == refuse || verdict == busy) {
     if (rank == 0) {
       for (const auto& problem : problems) std::cerr << "attnmf sweep: " << problem << '\n';
       std::cerr << "attnmf sweep: nothing was run; see 'attnmf sweep --help'\n";
@@ -251,7 +324,7 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
     options.command_line = command_line;
     options.resume = verdict == resume_journal;
     options.stop_requested = [] { return stop_requested(); };
-    const sweep::SweepSummary s = sweep::run_sweep(MPI_COMM_WORLD, cfg, options);
+    const sweep::SweepSummary s = sweep::run_sweep(world.get(), cfg, options);
     if (s.interrupted) {
       if (rank == 0)
         spdlog::warn("interrupted: {} of {} points done, the points in flight saved; continue with --resume (exit code {})",
@@ -266,9 +339,17 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
                    s.regimes[0], s.regimes[1], s.regimes[2], s.regimes[3], s.regimes[4], s.regimes[5]);
       spdlog::info("wrote {}", std::filesystem::absolute(cfg.output.file).string());
     }
+  } catch (const io::mpi::RankFault& e) {
+    // Every rank stopped together (io/monitor.hpp); rank 0 says why, once.
+    if (rank == 0)
+      spdlog::error("attnmf sweep stopped on every rank: {}. Finished points are in the journal: fix the cause and "
+                    "continue with --resume (exit code {})",
+                    e.what(), exit_fault);
+    return exit_fault;
   } catch (const std::exception& e) {
-    // A rank that cannot go on must not leave the others waiting in a collective call forever.
+    // A failure outside the agreed steps: the last resort, so that no rank waits forever.
     spdlog::error("attnmf sweep failed on rank {}: {}", rank, e.what());
+    spdlog::default_logger()->flush();
     MPI_Abort(MPI_COMM_WORLD, exit_failure);
     return exit_failure;
   }

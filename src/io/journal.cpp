@@ -6,10 +6,12 @@
 #include <zlib.h>
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "attnmf/io/fault.hpp"
 #include "attnmf/io/serialization.hpp"
 
 namespace attnmf::io {
@@ -163,8 +165,28 @@ JournalWriter::~JournalWriter() {
 }
 
 void JournalWriter::append(const sweep::PointResult& result) {
-  write_all(fd_, frame(journal_magic, to_bytes(result)), path_);
-  if (::fdatasync(fd_) != 0) throw std::runtime_error("fdatasync '" + path_.string() + "': " + std::strerror(errno));
+  const std::string bytes = frame(journal_magic, to_bytes(result));
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  try {
+    fault::at("journal_append");
+    write_all(fd_, bytes, path_);
+    if (::fdatasync(fd_) != 0) throw std::runtime_error("fdatasync '" + path_.string() + "': " + std::strerror(errno));
+  } catch (...) {
+    // A full disk may have taken part of the frame: cut it off, so that the journal ends with its
+    // last whole record (a reader would skip a torn last frame anyway, but not one followed by more).
+    if (before >= 0 && ::ftruncate(fd_, before) == 0) ::fdatasync(fd_);
+    throw;
+  }
+}
+
+std::string file_checksum(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read '" + file.string() + "' to checksum it");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  char text[32];
+  std::snprintf(text, sizeof text, "%08x", checksum(bytes.str()));
+  return std::string("crc32 ") + text + ", " + std::to_string(bytes.str().size()) + " bytes";
 }
 
 JournalContents read_journal_directory(const fs::path& directory) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "attnmf/io/fault.hpp"
 #include "attnmf/io/result_file.hpp"
 
 namespace attnmf::io {
@@ -21,50 +22,71 @@ SweepFile::SweepFile(h5::File file, const config::Config& config)
       lyapunov_(config.analysis.lyapunov) {}
 
 SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
-                            const model::Weights& weights, const sweep::SweepGrid& grid, Mode mode) {
-  SweepFile f(h5::File::create(path, mode == Mode::exclusive ? h5::CreateMode::exclusive : h5::CreateMode::truncate, comm),
-              config);
+                            const model::Weights& weights, const sweep::SweepGrid& grid, mpi::Monitor& monitor,
+                            const std::vector<std::pair<std::string, std::string>>& inputs, Mode mode) {
+  // Every collective HDF5 call is a step the ranks agree on before the next (io/monitor.hpp): a
+  // rank whose dataset creation fails (a full disk) must not leave the others inside the next one.
+  const auto step = [&](auto&& body) {
+    monitor.collective([&] {
+      body();
+      fault::at("dataset_create");
+    });
+  };
+  std::optional<h5::File> created;
+  step([&] {
+    created.emplace(h5::File::create(path, mode == Mode::exclusive ? h5::CreateMode::exclusive : h5::CreateMode::truncate, comm));
+  });
+  SweepFile f(std::move(*created), config);
   // Metadata is written by every rank with the same values: HDF5 requires it to be collective.
-  write_description(f.file_, "sweep", config);
-  write_model(f.file_, weights);
+  step([&] {
+    write_description(f.file_, "sweep", config);
+    // The inputs' checksums, as the journal's manifest records them (--resume compares them).
+    for (const auto& [key, value] : inputs) h5::write_attribute(f.file_, key, std::string_view(value));
+  });
+  step([&] { write_model(f.file_, weights); });
   const auto axis = [&](const char* name, const std::vector<double>& values) {
-    h5::Handle d = h5::create_dataset<double>(f.file_, std::string("grid/") + name, {values.size()});
-    h5::write_all<double>(d, values);
+    step([&] {
+      h5::Handle d = h5::create_dataset<double>(f.file_, std::string("grid/") + name, {values.size()});
+      h5::write_all<double>(d, values);
+    });
   };
   axis("beta", grid.beta());
   axis("gamma", grid.gamma());
   axis("epsilon", grid.epsilon());
-  h5::write_attribute(h5::open_group(f.file_, "grid"), "index",
-                      std::string_view("point p = (i_epsilon * n_gamma + i_gamma) * n_beta + i_beta (beta fastest)"));
+  step([&] {
+    h5::write_attribute(h5::open_group(f.file_, "grid"), "index",
+                        std::string_view("point p = (i_epsilon * n_gamma + i_gamma) * n_beta + i_beta (beta fastest)"));
+  });
 
   const auto n = static_cast<hsize_t>(grid.size());
   const auto M = static_cast<hsize_t>(f.features_), L = static_cast<hsize_t>(f.context_);
   const auto S = static_cast<hsize_t>(f.samples_), K = static_cast<hsize_t>(f.section_max_);
   auto& d = f.datasets_;
-  d["status"] = h5::create_dataset<std::uint8_t>(f.file_, "points/status", {n});
-  d["regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/regime", {n}, {}, std::int8_t{-1});
-  d["period"] = h5::create_dataset<std::int32_t>(f.file_, "points/period", {n});
+  step([&] { d["status"] = h5::create_dataset<std::uint8_t>(f.file_, "points/status", {n}); });
+  step([&] { d["regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/regime", {n}, {}, std::int8_t{-1}); });
+  step([&] { d["period"] = h5::create_dataset<std::int32_t>(f.file_, "points/period", {n}); });
   if (f.lyapunov_ > 0)
-    d["lyapunov"] = h5::create_dataset<double>(f.file_, "points/lyapunov", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number);
-  if (S > 0) d["samples"] = h5::create_dataset<double>(f.file_, "points/samples", {n, S, M}, {}, not_a_number);
-  d["distinct_values"] = h5::create_dataset<std::int32_t>(f.file_, "points/distinct_values", {n});
-  d["paper_regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/paper_regime", {n}, {}, std::int8_t{-1});
-  d["zero_one"] = h5::create_dataset<double>(f.file_, "points/zero_one_k", {n}, {}, not_a_number);
-  d["zero_band"] = h5::create_dataset<double>(f.file_, "points/lyapunov_zero_band", {n}, {}, not_a_number);
-  d["section_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/section_total", {n});
-  d["crossings_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/crossings_total", {n});
-  d["section_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/section_count", {n});
-  d["crossings_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/crossings_count", {n});
+    step([&] { d["lyapunov"] = h5::create_dataset<double>(f.file_, "points/lyapunov", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number); });
+  if (S > 0) step([&] { d["samples"] = h5::create_dataset<double>(f.file_, "points/samples", {n, S, M}, {}, not_a_number); });
+  step([&] { d["distinct_values"] = h5::create_dataset<std::int32_t>(f.file_, "points/distinct_values", {n}); });
+  step([&] { d["paper_regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/paper_regime", {n}, {}, std::int8_t{-1}); });
+  step([&] { d["zero_one"] = h5::create_dataset<double>(f.file_, "points/zero_one_k", {n}, {}, not_a_number); });
+  step([&] { d["zero_band"] = h5::create_dataset<double>(f.file_, "points/lyapunov_zero_band", {n}, {}, not_a_number); });
+  step([&] { d["section_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/section_total", {n}); });
+  step([&] { d["crossings_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/crossings_total", {n}); });
+  step([&] { d["section_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/section_count", {n}); });
+  step([&] { d["crossings_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/crossings_count", {n}); });
   if (K > 0) {
-    d["section"] = h5::create_dataset<double>(f.file_, "points/section", {n, K, M}, {}, not_a_number);
-    d["crossings"] = h5::create_dataset<double>(f.file_, "points/crossings", {n, K, M}, {}, not_a_number);
-    d["crossing_direction"] = h5::create_dataset<std::int8_t>(f.file_, "points/crossing_direction", {n, K});
+    step([&] { d["section"] = h5::create_dataset<double>(f.file_, "points/section", {n, K, M}, {}, not_a_number); });
+    step([&] { d["crossings"] = h5::create_dataset<double>(f.file_, "points/crossings", {n, K, M}, {}, not_a_number); });
+    step([&] { d["crossing_direction"] = h5::create_dataset<std::int8_t>(f.file_, "points/crossing_direction", {n, K}); });
   }
-  d["final_attention"] = h5::create_dataset<double>(f.file_, "points/final_window/attention", {n, L, M}, {}, not_a_number);
-  d["final_positions"] = h5::create_dataset<std::int32_t>(f.file_, "points/final_window/positions", {n, L});
-  d["final_history"] = h5::create_dataset<std::int32_t>(f.file_, "points/final_window/history", {n});
-  d["seconds"] = h5::create_dataset<double>(f.file_, "provenance/point_seconds", {n}, {}, not_a_number);
+  step([&] { d["final_attention"] = h5::create_dataset<double>(f.file_, "points/final_window/attention", {n, L, M}, {}, not_a_number); });
+  step([&] { d["final_positions"] = h5::create_dataset<std::int32_t>(f.file_, "points/final_window/positions", {n, L}); });
+  step([&] { d["final_history"] = h5::create_dataset<std::int32_t>(f.file_, "points/final_window/history", {n}); });
+  step([&] { d["seconds"] = h5::create_dataset<double>(f.file_, "provenance/point_seconds", {n}, {}, not_a_number); });
 
+  step([&] {
   h5::Handle points = h5::open_group(f.file_, "points");
   h5::write_attribute(points, "status", std::string_view("0 pending, 1 done, 2 failed (points/error says why)"));
   h5::write_attribute(points, "regime",
@@ -93,10 +115,12 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   h5::write_attribute(points, "paper_regime",
                       std::string_view("the paper's label from distinct_values with the authors' thresholds: periodic "
                                        "below 80, quasi-periodic below 2500, chaotic above"));
+  });
   return f;
 }
 
 void SweepFile::write_point(const sweep::PointResult& r) {
+  fault::at("row_write");
   const auto row = static_cast<hsize_t>(r.index);
   auto& d = datasets_;
   const auto one = [&](const char* name, auto value) {
@@ -140,9 +164,13 @@ void SweepFile::write_point(const sweep::PointResult& r) {
   one("status", static_cast<std::uint8_t>(r.status));
 }
 
-void SweepFile::close() {
-  datasets_.clear();
-  file_.close();
+void SweepFile::close(mpi::Monitor& monitor) {
+  monitor.collective([&] {
+    datasets_.clear();
+    file_.close();
+    // As a full disk would: the close ran on every rank, and failed on this one.
+    fault::at("file_close");
+  });
 }
 
 void write_failures(const std::filesystem::path& path, long long points, const std::map<long long, std::string>& errors) {

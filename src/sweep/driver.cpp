@@ -14,10 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include "attnmf/io/fault.hpp"
 #include "attnmf/io/journal.hpp"
+#include "attnmf/io/monitor.hpp"
 #include "attnmf/io/mpi.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/io/result_file.hpp"
+#include "attnmf/io/space_reserve.hpp"
 #include "attnmf/io/sweep_file.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/simd/lane_block.hpp"
@@ -30,7 +33,7 @@ using io::mpi::check;
 namespace h5 = io::h5;
 using Clock = std::chrono::steady_clock;
 
-enum Tag : int { request_tag = 1, assign_tag = 2, finished_tag = 3, failures_tag = 4, stop_tag = 5 };
+enum Tag : int { request_tag = 1, assign_tag = 2, finished_tag = 3, failures_tag = 4, stop_tag = 5, fault_tag = 6 };
 
 
 // What a rank reports to the master with each request: counts since its previous report.
@@ -101,6 +104,18 @@ class WorkQueues {
     results_.clear();
     return taken;
   }
+  // A compute thread's exception: the main thread rethrows it (take_fault) and the sweep stops.
+  void push_fault(std::exception_ptr failure) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!fault_) fault_ = std::move(failure);
+    }
+    result_ready_.notify_all();
+  }
+  std::exception_ptr take_fault() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(fault_, nullptr);
+  }
   // Drops the points no thread has started: a stopping sweep computes them another time.
   void drop_pending() {
     std::lock_guard lock(mutex_);
@@ -120,8 +135,36 @@ class WorkQueues {
   std::condition_variable work_ready_, result_ready_;
   std::deque<long long> pending_;
   std::deque<Outcome> results_;
+  std::exception_ptr fault_;
   long long in_progress_ = 0;
   bool closed_ = false;
+};
+
+// The compute threads of a rank. However the main thread leaves run_sweep, the threads are told
+// to stop, their queue is closed and they are joined: none is left waiting for work that will not
+// come (a std::jthread alone would join a thread blocked in next_points forever).
+class ComputeThreads {
+ public:
+  ComputeThreads(WorkQueues& queues, std::atomic<bool>& stop) : queues_(queues), stop_(stop) {}
+  ComputeThreads(const ComputeThreads&) = delete;
+  ComputeThreads& operator=(const ComputeThreads&) = delete;
+  ~ComputeThreads() { join(); }
+  template <class Body>
+  void start(int count, Body body) {
+    for (int t = 0; t < count; ++t) threads_.emplace_back(body);
+  }
+  void join() {
+    if (threads_.empty()) return;
+    stop_ = true;
+    queues_.drop_pending();
+    queues_.close();
+    threads_.clear();
+  }
+
+ private:
+  WorkQueues& queues_;
+  std::atomic<bool>& stop_;
+  std::vector<std::jthread> threads_;
 };
 
 // The master's side: blocks of consecutive points still to compute, in grid order. A block never
@@ -172,17 +215,29 @@ void decode_failures(const std::string& text, std::map<long long, std::string>& 
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> input_checksums(const config::Config& config) {
+  std::vector<std::pair<std::string, std::string>> inputs;
+  if (config.init.mode == config::InitConfig::Mode::checkpoint)
+    inputs.emplace_back(std::string(input_checksum_prefix) + "init.checkpoint", io::file_checksum(config.init.checkpoint));
+  return inputs;
+}
+
 std::vector<std::pair<std::string, std::string>> manifest_keys(const config::Config& config) {
   std::vector<std::pair<std::string, std::string>> keys;
   for (const auto& kv : config.key_values())
     if (config::affects_results(kv.first)) keys.push_back(kv);
   if (config.run.engine == config::RunConfig::Engine::simd) keys.emplace_back(kernel_manifest_key, simd_kernel(config));
+  for (auto& input : input_checksums(config)) keys.push_back(std::move(input));
   return keys;
 }
 
 SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const DriverOptions& options) {
   const io::mpi::Communicator comm(parent);
   const bool master = comm.rank() == 0;
+  io::fault::set_rank(comm.rank());
+  // Every failure from here on ends the sweep on every rank together (io/monitor.hpp).
+  io::mpi::Monitor monitor(comm.get(), fault_tag, fault_exit_code);
+  monitor.set_context([&config] { return " (output.file = '" + config.output.file.string() + "'" + io::disk_full_note(config.output.file) + ")"; });
   const auto started = Clock::now();
   const std::string started_iso = io::utc_now_iso8601();
 
@@ -196,38 +251,47 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   // What earlier runs finished (every rank reads the journal: it is small next to the work) and a
   // name for this run's files that no earlier run used.
   io::JournalContents journal;
-  if (options.resume) journal = io::read_journal_directory(journal_dir);
   long long run_id = master ? static_cast<long long>(std::chrono::system_clock::now().time_since_epoch().count()) : 0;
   check(MPI_Bcast(&run_id, 1, MPI_LONG_LONG, 0, comm.get()), "MPI_Bcast");
-  if (master) {
-    std::filesystem::create_directories(journal_dir);
-    if (io::read_manifest(journal_dir).empty()) {
-      io::write_manifest(journal_dir, manifest_keys(config));
+  // Declared in this order so that, however run_sweep ends, the reserve is given back before the
+  // file is closed (io/space_reserve.hpp).
+  std::optional<io::SweepFile> file;
+  io::SpaceReserve reserve;
+  monitor.on_fault([&] { reserve.release(); });
+  monitor.collective([&] {
+    if (options.resume) journal = io::read_journal_directory(journal_dir);
+    if (master) {
+      std::filesystem::create_directories(journal_dir);
+      reserve = io::SpaceReserve(journal_dir / "space-reserve", io::SpaceReserve::default_bytes);
+      if (io::read_manifest(journal_dir).empty()) io::write_manifest(journal_dir, manifest_keys(config));
+      for (const std::string& note : journal.notes) spdlog::warn("{}", note);
     }
-    for (const std::string& note : journal.notes) spdlog::warn("{}", note);
-  }
-  check(MPI_Barrier(comm.get()), "MPI_Barrier");
+  });
 
   // The HDF5 file is a view of the journal: a resumed sweep rebuilds it, each rank replaying a share.
-  io::SweepFile file = io::SweepFile::create(config.output.file, comm.get(), config, weights, computer.grid(),
-                                            options.resume ? io::SweepFile::Mode::replace : io::SweepFile::Mode::exclusive);
+  monitor.collective([&] {
+    file.emplace(io::SweepFile::create(config.output.file, comm.get(), config, weights, computer.grid(), monitor,
+                                       input_checksums(config), options.resume ? io::SweepFile::Mode::replace : io::SweepFile::Mode::exclusive));
+  });
   std::vector<bool> done(static_cast<std::size_t>(points), false);
   Counts everyone;  // the master's view of all ranks
   std::map<long long, std::string> failures;
-  for (const auto& [index, result] : journal.points) {
-    if (index < 0 || index >= points) continue;
-    done[static_cast<std::size_t>(index)] = true;
-    if (index % comm.size() == comm.rank()) file.write_point(result);
-    if (result.status == PointStatus::failed) failures[index] = result.error;
-    if (master) {
-      if (result.status == PointStatus::done) {
-        ++everyone.done;
-        ++everyone.regimes[static_cast<std::size_t>(result.regime + 1)];
-      } else {
-        ++everyone.failed;
+  monitor.collective([&] {
+    for (const auto& [index, result] : journal.points) {
+      if (index < 0 || index >= points) continue;
+      done[static_cast<std::size_t>(index)] = true;
+      if (index % comm.size() == comm.rank()) file->write_point(result);
+      if (result.status == PointStatus::failed) failures[index] = result.error;
+      if (master) {
+        if (result.status == PointStatus::done) {
+          ++everyone.done;
+          ++everyone.regimes[static_cast<std::size_t>(result.regime + 1)];
+        } else {
+          ++everyone.failed;
+        }
       }
     }
-  }
+  });
   const long long already = static_cast<long long>(journal.points.size());
   if (master) {
     if (options.resume && (already > 0 || !journal.in_flight.empty()))
@@ -238,18 +302,22 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
                  points, computer.grid().beta().size(), computer.grid().gamma().size(), computer.grid().epsilon().size(),
                  config.run.steps, comm.size(), threads, computer.engine_description(), config.output.file.string());
   }
-  io::JournalWriter journal_writer(journal_dir / ("run-" + std::to_string(run_id) + "-rank-" + std::to_string(comm.rank()) + ".journal"));
+  std::optional<io::JournalWriter> journal_writer;
+  monitor.collective([&] {
+    journal_writer.emplace(journal_dir / ("run-" + std::to_string(run_id) + "-rank-" + std::to_string(comm.rank()) + ".journal"));
+  });
 
   WorkQueues queues;
   std::atomic<bool> stop_points{false};
-  std::vector<std::jthread> workers;
+  ComputeThreads workers(queues, stop_points);
   // A compute thread takes as many points as the engine integrates together (simd: one per lane).
   const int per_task = options.compute ? 1 : computer.points_per_task();
-  for (int t = 0; t < threads; ++t)
-    workers.emplace_back([&] {
-      while (true) {
-        const std::vector<long long> indices = queues.next_points(static_cast<std::size_t>(per_task));
-        if (indices.empty()) break;
+  workers.start(threads, [&] {
+    while (true) {
+      const std::vector<long long> indices = queues.next_points(static_cast<std::size_t>(per_task));
+      if (indices.empty()) break;
+      try {
+        io::fault::at("compute");
         if (options.compute) {
           for (long long index : indices) queues.push_result(options.compute(computer, index));
           continue;
@@ -261,8 +329,20 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
         }
         for (Outcome& outcome : computer.compute_many(indices, &stop_points, partials))
           queues.push_result(std::move(outcome));
+      } catch (...) {
+        // Not one point's failure (those come back as results): the sweep cannot go on.
+        std::string which = "points " + std::to_string(indices.front()) + "-" + std::to_string(indices.back());
+        try {
+          throw;
+        } catch (const std::exception& e) {
+          queues.push_fault(std::make_exception_ptr(std::runtime_error("a compute thread failed on " + which + ": " + e.what())));
+        } catch (...) {
+          queues.push_fault(std::make_exception_ptr(std::runtime_error("a compute thread failed on " + which)));
+        }
+        break;
       }
-    });
+    }
+  });
 
   Scheduler scheduler(master ? done : std::vector<bool>{}, block);
   Counts unreported;
@@ -304,7 +384,9 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   };
 
   // The main loop: keep this rank's queue fed, write what is finished, and (master) serve requests.
-  while (true) {
+  // A failure here (the journal, the file, a compute thread) is told to every rank, and every rank
+  // leaves the loop for the agreement below.
+  while (!monitor.poll()) try {
     // 0. Stop requests: this rank's own (a signal), or the master's word.
     if (!stopping && options.stop_requested && options.stop_requested()) {
       if (master) begin_stopping();
@@ -385,8 +467,8 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
         continue;
       }
       PointResult& result = std::get<PointResult>(outcome);
-      journal_writer.append(result);
-      file.write_point(result);
+      journal_writer->append(result);
+      file->write_point(result);
       ++computed;
       Counts c;
       if (result.status == PointStatus::done) {
@@ -400,6 +482,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
       if (master) everyone.add(c);
       else unreported.add(c);
     }
+    if (std::exception_ptr failure = queues.take_fault()) std::rethrow_exception(failure);
     if (master && Clock::now() - last_progress >= std::chrono::duration<double>(options.progress_interval_seconds)) {
       last_progress = Clock::now();
       report_progress();
@@ -415,9 +498,19 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
       }
       if (finished_ranks == comm.size() - 1) break;
     }
+  } catch (...) {
+    monitor.notify(std::current_exception());
   }
-  queues.close();
-  workers.clear();
+  // The points in flight stop at their next check; what a failed sweep computed but did not
+  // journal is computed again by --resume.
+  if (monitor.faulted()) stop_points = true;
+  workers.join();
+  if (request_open) {
+    MPI_Cancel(&receive_request);
+    MPI_Wait(&receive_request, MPI_STATUS_IGNORE);
+    MPI_Wait(&send_request, MPI_STATUS_IGNORE);
+  }
+  monitor.agree(nullptr);
 
   // Every rank agrees whether the sweep stopped early (a stop message may still be in flight).
   int stopped = stopping ? 1 : 0, any_stopped = 0;
@@ -431,11 +524,14 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   }
   // The states of points stopped mid-trajectory. Earlier runs' in-flight files stay until the sweep
   // is complete: reading keeps the most advanced state of each point and drops finished ones.
-  if (!stopped_points.empty())
-    io::write_in_flight(journal_dir / ("run-" + std::to_string(run_id) + "-rank-" + std::to_string(comm.rank()) + ".inflight"),
-                        stopped_points);
-  check(MPI_Barrier(comm.get()), "MPI_Barrier");
-  file.close();
+  monitor.collective([&] {
+    if (!stopped_points.empty())
+      io::write_in_flight(journal_dir / ("run-" + std::to_string(run_id) + "-rank-" + std::to_string(comm.rank()) + ".inflight"),
+                          stopped_points);
+  });
+  journal_writer.reset();
+  reserve.release();  // room for the close's flush on a nearly full disk
+  file->close(monitor);
 
   SweepSummary summary;
   summary.points = points;
@@ -445,6 +541,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   summary.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   long long computed_everywhere = 0;
   check(MPI_Reduce(&computed, &computed_everywhere, 1, MPI_LONG_LONG, MPI_SUM, 0, comm.get()), "MPI_Reduce");
+  monitor.collective([&] {
   if (master) {
     summary.computed = computed_everywhere;
     summary.done = everyone.done;
@@ -464,6 +561,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
     // A complete file needs its journal no more.
     if (!summary.interrupted && summary.done + summary.failed == points) std::filesystem::remove_all(journal_dir);
   }
+  });
   return summary;
 }
 

@@ -10,6 +10,7 @@
 
 #include "attnmf/config/config.hpp"
 #include "attnmf/io/hdf5.hpp"
+#include "attnmf/io/monitor.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/simd/lane_block.hpp"
 #include "attnmf/sweep/driver.hpp"
@@ -144,7 +145,14 @@ TEST(SweepMpi, RefusesAnExistingFile) {
   }
   MPI_Barrier(MPI_COMM_WORLD);
   const auto before = fs::last_write_time(path);
-  EXPECT_THROW(sweep::run_sweep(MPI_COMM_WORLD, small_sweep(path, 1, 4), {}), h5::Error);
+  // Every rank fails together, with the HDF5 error of the rank that speaks for them.
+  try {
+    sweep::run_sweep(MPI_COMM_WORLD, small_sweep(path, 1, 4), {});
+    ADD_FAILURE() << "run_sweep wrote over an existing file";
+  } catch (const io::mpi::RankFault& e) {
+    EXPECT_NE(std::string(e.what()).find("H5Fcreate"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+  }
   MPI_Barrier(MPI_COMM_WORLD);
   EXPECT_EQ(fs::last_write_time(path), before);
   MPI_Barrier(MPI_COMM_WORLD);

@@ -65,6 +65,9 @@ JournalContents read_journal_directory(const std::filesystem::path& directory);
 // Atomically (temporary file, fsync, rename, fsync of the directory).
 void write_in_flight(const std::filesystem::path& file, const std::vector<sweep::PartialPoint>& points);
 void write_manifest(const std::filesystem::path& directory, const std::vector<std::pair<std::string, std::string>>& keys);
+// "crc32 1a2b3c4d, 448 bytes": what the manifest and the sweep file record of an input file, so that
+// --resume notices a changed input. Throws std::runtime_error when it cannot be read.
+std::string file_checksum(const std::filesystem::path& file);
 // Empty when there is no manifest.
 std::vector<std::pair<std::string, std::string>> read_manifest(const std::filesystem::path& directory);
 

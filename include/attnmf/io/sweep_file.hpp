@@ -7,10 +7,14 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "attnmf/config/config.hpp"
 #include "attnmf/io/hdf5.hpp"
+#include "attnmf/io/monitor.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/sweep/grid.hpp"
 #include "attnmf/sweep/point.hpp"
@@ -22,14 +26,17 @@ class SweepFile {
   // exclusive: fails (h5::Error) if the file exists, a sweep never overwrites a file. replace: a
   // resumed sweep rebuilds its file from the journal.
   enum class Mode { exclusive, replace };
-  // Collective.
+  // Collective; every collective step agreed through `monitor`, so that a failure on one rank
+  // throws io::mpi::RankFault on all at the same step. `inputs` (key, checksum of an input file)
+  // become root attributes.
   static SweepFile create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
-                          const model::Weights& weights, const sweep::SweepGrid& grid, Mode mode = Mode::exclusive);
+                          const model::Weights& weights, const sweep::SweepGrid& grid, mpi::Monitor& monitor,
+                          const std::vector<std::pair<std::string, std::string>>& inputs, Mode mode = Mode::exclusive);
 
   // Independent: the rows of one point. The status is written last.
   void write_point(const sweep::PointResult& result);
-  // Collective.
-  void close();
+  // Collective, agreed through `monitor`.
+  void close(mpi::Monitor& monitor);
 
   const std::filesystem::path& path() const { return file_.path(); }
 

@@ -19,12 +19,22 @@
 
 namespace attnmf::sweep {
 
+// The exit code of a sweep ended by a fault (an I/O error, a full disk, an exception on some rank):
+// every rank stops, the journal stays consistent, and --resume continues once the cause is fixed.
+// Also what MPI_Abort is given when the ranks cannot end together.
+inline constexpr int fault_exit_code = 4;
+
 // The journal manifest's entry naming the simd engine's kernel (avx512, avx2, sse2) that computed the
 // sweep: points are resumed only with the same kernel.
 inline constexpr const char* kernel_manifest_key = "simd.kernel";
 
-// What a sweep's journal manifest records of `config`: every key that affects results, and the simd
-// engine's kernel when it computes the sweep.
+// Keys under which the manifest and the sweep file's root attributes hold the checksum of an input
+// file ("input.init.checkpoint" = "crc32 …, N bytes"): --resume refuses changed contents.
+inline constexpr const char* input_checksum_prefix = "input.";
+std::vector<std::pair<std::string, std::string>> input_checksums(const config::Config& config);
+
+// What a sweep's journal manifest records of `config`: every key that affects results, the simd
+// engine's kernel when it computes the sweep, and the checksums of the input files.
 std::vector<std::pair<std::string, std::string>> manifest_keys(const config::Config& config);
 
 struct SweepSummary {
@@ -57,8 +67,9 @@ struct DriverOptions {
 
 // Collective over `comm`. Creates output.file (refusing an existing one) — or, with `resume`,
 // rebuilds it from its journal — computes every missing point and returns the summary on every rank
-// (complete on rank 0). Throws on errors that are not a single point's: configuration problems are
-// caught before any rank touches the file.
+// (complete on rank 0). A failure that is not a single point's, on any rank, ends it on every rank
+// together: each throws the same io::mpi::RankFault, naming the rank, host and error (io/monitor.hpp).
+// Configuration problems are caught before any rank touches the file.
 SweepSummary run_sweep(MPI_Comm comm, const config::Config& config, const DriverOptions& options);
 
 }  // namespace attnmf::sweep
