@@ -639,6 +639,84 @@ po::options_description key_options() {
 
 std::string long_name(const std::string& flag) { return flag.substr(0, flag.find(',')); }
 
+// One `key = value` line of a config file: the key with its section's prefix, and where it was.
+struct FileEntry {
+  std::string key;
+  std::string value;
+  int line = 0;
+};
+
+// A line of a config file as a message shows it: trimmed, and cut short if it is long (a binary
+// file given by mistake has long lines of junk).
+std::string shown_line(std::string_view text) {
+  text = trim(text);
+  constexpr std::size_t longest = 80;
+  return text.size() <= longest ? std::string(text) : std::string(text.substr(0, longest)) + "...";
+}
+
+// The INI dialect of docs/configuration.md, read line by line. It is the one Boost's
+// parse_config_file reads (which attnmf used before): '#' starts a comment anywhere on a line,
+// blanks around names and values are dropped, "[section]" prefixes "section." to the keys that
+// follow, and "key = value" sets a key (the first '=' separates them). Beyond Boost, a UTF-8
+// byte-order mark at the start of the file is skipped, a line whose first non-blank character is
+// ';' is a comment too, and a line that is none of these is a problem naming the file, the line
+// number and the text, while the other lines are still read (so that every other problem is
+// reported as well). Boost rejected the whole file on such a line without saying where it was.
+std::vector<FileEntry> read_ini(const std::string& file, std::istream& in, std::vector<std::string>& problems) {
+  std::vector<FileEntry> entries;
+  std::string prefix;
+  std::string raw;
+  int number = 0;
+  int bad_lines = 0;
+  constexpr int bad_lines_shown = 10;
+  const auto bad_line = [&](std::string_view text, const std::string& why) {
+    if (++bad_lines <= bad_lines_shown)
+      problems.push_back("config file " + file + ", line " + std::to_string(number) + ": '" + shown_line(text) + "' " + why);
+  };
+  while (std::getline(in, raw)) {
+    ++number;
+    std::string_view line = raw;
+    if (number == 1) {
+      if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+      if (line.starts_with("\xFF\xFE") || line.starts_with("\xFE\xFF")) {
+        problems.push_back("config file " + file + ": is UTF-16 text; save it as UTF-8 (or ASCII)");
+        return {};
+      }
+    }
+    const std::string_view full = line;
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty() || line.front() == ';') continue;
+    if (line.front() == '[') {
+      const auto close = line.find(']');
+      const std::string_view name = trim(line.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
+      if (close != line.size() - 1)
+        bad_line(full, close == std::string_view::npos ? "is a section header without its closing ']'"
+                                                       : "has text after its section header");
+      else if (name.empty())
+        bad_line(full, "is a section header without a name");
+      // Even a malformed header opens its section, so that the keys below it are named as meant.
+      if (!name.empty()) prefix = std::string(name) + (name.back() == '.' ? "" : ".");
+      continue;
+    }
+    const auto equals = line.find('=');
+    if (equals == std::string_view::npos) {
+      bad_line(full, "is not a 'key = value' line, a '[section]' header or a comment");
+      continue;
+    }
+    const std::string_view key = trim(line.substr(0, equals));
+    if (key.empty()) {
+      bad_line(full, "has no key before its '='");
+      continue;
+    }
+    entries.push_back({prefix + std::string(key), std::string(trim(line.substr(equals + 1))), number});
+  }
+  if (in.bad()) problems.push_back("config file " + file + ": reading failed after line " + std::to_string(number));
+  if (bad_lines > bad_lines_shown)
+    problems.push_back("config file " + file + ": " + std::to_string(bad_lines - bad_lines_shown) +
+                       " more lines that cannot be read");
+  return entries;
+}
+
 void read_config_file(const std::string& file, std::map<std::string, Setting>& settings,
                       std::vector<std::string>& problems) {
   std::error_code error;
@@ -651,36 +729,29 @@ void read_config_file(const std::string& file, std::map<std::string, Setting>& s
     problems.push_back("--config " + file + ": is a directory, not a config file");
     return;
   }
-  std::ifstream in(file);
+  std::ifstream in(file, std::ios::binary);
   if (!in) {
     problems.push_back("--config " + file + ": the config file cannot be opened for reading");
     return;
   }
-  const po::options_description description = key_options();
-  std::vector<po::option> options;
-  try {
-    options = po::parse_config_file(in, description, true).options;
-  } catch (const po::error& e) {
-    problems.push_back("config file " + file + ": " + e.what());
-    return;
-  }
+  const std::vector<FileEntry> entries = read_ini(file, in, problems);
+  const std::vector<std::string> names = key_names();
   const fs::path directory = fs::path(file).parent_path();
-  std::map<std::string, std::string> seen;
-  for (const auto& option : options) {
-    const std::string value = option.value.empty() ? std::string() : option.value.front();
-    if (option.unregistered) {
-      problems.push_back("unknown key '" + option.string_key + "' (in config file " + file + ")" +
-                         suggestion(option.string_key, key_names(), ""));
+  std::map<std::string, const FileEntry*> seen;
+  for (const FileEntry& entry : entries) {
+    if (std::find(names.begin(), names.end(), entry.key) == names.end()) {
+      problems.push_back("unknown key '" + entry.key + "' (in config file " + file + ")" + suggestion(entry.key, names, ""));
       continue;
     }
-    if (const auto first = seen.find(option.string_key); first != seen.end()) {
-      problems.push_back(option.string_key + " is given twice in config file " + file + " ('" + first->second +
-                         "' and '" + value + "'); give it once");
+    if (const auto first = seen.find(entry.key); first != seen.end()) {
+      problems.push_back(entry.key + " is given twice in config file " + file + " ('" + first->second->value + "' on line " +
+                         std::to_string(first->second->line) + " and '" + entry.value + "' on line " +
+                         std::to_string(entry.line) + "); give it once");
       continue;
     }
-    seen.emplace(option.string_key, value);
+    seen.emplace(entry.key, &entry);
     // The command line has been read already and wins.
-    settings.try_emplace(option.string_key, Setting{value, file, directory});
+    settings.try_emplace(entry.key, Setting{entry.value, file, directory});
   }
 }
 

@@ -127,6 +127,45 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{"MissingOutputDirectory", "--output.file /nonexistent/dir/out.h5", "output.file"}),
     [](const ::testing::TestParamInfo<BadInput>& param_info) { return std::string(param_info.param.name); });
 
+// A config file with a byte-order mark is read as if it had none; a line that cannot be read stops
+// the command before any work, naming the file, the line and its text, and nothing is written.
+TEST_F(TrajectoryCommand, ConfigFileLinesAreReadOrNamed) {
+  std::ifstream in(dir / "run.ini");
+  std::stringstream content;
+  content << in.rdbuf();
+  std::ofstream(dir / "bom.ini") << "\xEF\xBB\xBF# saved by a Windows editor\n" << content.str();
+  const Result with_mark = run("trajectory --config " + (dir / "bom.ini").string() + " -q");
+  EXPECT_EQ(with_mark.exit_code, 0) << with_mark.output;
+  EXPECT_TRUE(fs::exists(dir / "out.h5"));
+  fs::remove(dir / "out.h5");
+
+  std::ofstream(dir / "bad.ini") << content.str() << "[model]\nbeta 1.3\n";
+  const Result bad = run("trajectory --config " + (dir / "bad.ini").string());
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  const std::string where = "config file " + (dir / "bad.ini").string() + ", line ";
+  EXPECT_NE(bad.output.find(where), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("'beta 1.3'"), std::string::npos) << bad.output;
+  EXPECT_EQ(bad.output.find("init.checkpoint"), std::string::npos) << "the rest of the file was dropped:\n" << bad.output;
+  EXPECT_TRUE(wrote_nothing());
+}
+
+// β = 1.27, γ = 10⁶, ε = 0: the softmax saturates and every tangent vector is mapped onto zero
+// (all exponents −∞). A contracting orbit is labelled periodic (the rule for λ₁ < −δ), not
+// chaotic as the 0-1 test alone would have it.
+TEST_F(TrajectoryCommand, SuperstableOrbitIsNotChaotic) {
+  const Result r = run(config() + " --model.gamma 1e6 --model.epsilon 0 --run.steps 20000 --run.transient 10000 -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  h5::File file = h5::File::open(dir / "out.h5", h5::Access::read_only);
+  const auto lyapunov = h5::read_all<double>(h5::open_dataset(file, "analysis/lyapunov"));
+  ASSERT_FALSE(lyapunov.empty());
+  for (double l : lyapunov) EXPECT_EQ(l, -INFINITY);
+  const auto period = h5::read_all<std::int32_t>(h5::open_dataset(file, "analysis/period"));
+  const auto regime = h5::read_all<std::int8_t>(h5::open_dataset(file, "analysis/regime"));
+  ASSERT_EQ(regime.size(), 1U);
+  if (period[0] > 0) EXPECT_TRUE(regime[0] == 0 || regime[0] == 1) << int(regime[0]);
+  else EXPECT_EQ(regime[0], 1);
+}
+
 TEST_F(TrajectoryCommand, HelpListsEveryKey) {
   const Result r = run("trajectory --help");
   EXPECT_EQ(r.exit_code, 0);

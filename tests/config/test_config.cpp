@@ -414,6 +414,122 @@ TEST_F(ConfigTest, ConfigFileMustExistAndParse) {
                  "command line");
 }
 
+// Every form of line a config file could hold while Boost's parse_config_file read it: comments
+// with '#' (also after a value), blank lines, blanks around names and values, CRLF line endings,
+// full names before the first section, sections (one ending in '.' too).
+TEST_F(ConfigTest, EveryFormOfLineThatWasAcceptedStillIs) {
+  const fs::path ini = dir.write("forms.ini",
+                                 "# a comment\n"
+                                 "\n"
+                                 "   \t\n"
+                                 "run.steps = 5000\n"
+                                 "  run.transient=1000   # inline comment\r\n"
+                                 "[model]\r\n"
+                                 "\tbeta\t=\t1.3\n"
+                                 "   # an indented comment\n"
+                                 "gamma = 200 = 1   # the first '=' separates\n"
+                                 "[weights]  \n"
+                                 "seed =7\n"
+                                 "[analysis.]\n"
+                                 "samples = 10\n"
+                                 "[init]\n"
+                                 "mode =\n");
+  const auto problems = problems_with({"--config", ini.string()});
+  // "200 = 1" and an empty mode were always values, and wrong ones.
+  EXPECT_PROBLEM(problems, "model.gamma = '200 = 1'");
+  EXPECT_PROBLEM(problems, "init.mode = ''");
+  EXPECT_EQ(problems.size(), 2u) << joined(problems);
+  const fs::path good = dir.write("good.ini",
+                                  "# a comment\n\nrun.steps = 5000\n  run.transient=1000   # inline comment\r\n"
+                                  "[model]\r\n\tbeta\t=\t1.3\n[weights]  \nseed =7\n[analysis.]\nsamples = 10\n");
+  const Config c = parse_with({"--config", good.string()});
+  EXPECT_EQ(c.run.steps, 5000);
+  EXPECT_EQ(c.run.transient, 1000);
+  EXPECT_EQ(c.model.beta, 1.3);
+  EXPECT_EQ(c.model.weights.seed, 7u);
+  EXPECT_EQ(c.analysis.samples, 10);
+}
+
+// The usual INI habits that Boost refused: ';' comment lines and blanks inside a section header.
+TEST_F(ConfigTest, SemicolonCommentsAndBlanksInsideAHeader) {
+  const fs::path ini = dir.write("ini.ini", "; a comment\n[ model ]\n  ; an indented comment\nbeta = 1.3\n");
+  EXPECT_EQ(parse_with({"--config", ini.string()}).model.beta, 1.3);
+}
+
+// A UTF-8 byte-order mark, as some Windows editors write, is not part of the first line.
+TEST_F(ConfigTest, AByteOrderMarkIsSkipped) {
+  const std::string bom = "\xEF\xBB\xBF";
+  const fs::path before_comment = dir.write("bom1.ini", bom + "# my sweep\n[model]\nbeta = 1.3\n");
+  EXPECT_EQ(parse_with({"--config", before_comment.string()}).model.beta, 1.3);
+  const fs::path before_header = dir.write("bom2.ini", bom + "[model]\nbeta = 1.35\n");
+  EXPECT_EQ(parse_with({"--config", before_header.string()}).model.beta, 1.35);
+  const fs::path before_key = dir.write("bom3.ini", bom + "model.beta = 1.4\n");
+  EXPECT_EQ(parse_with({"--config", before_key.string()}).model.beta, 1.4);
+  // A whole configuration with a mark: nothing is missing (the output file comes from the file).
+  const fs::path whole = dir.write("bom4.ini", bom + "# run\noutput.file = " + output.string() + "\n[init]\ncheckpoint = " +
+                                                   checkpoint.string() + "\n[model]\ngamma = 200\n");
+  const Config c = run_parse(Command::sweep, {"--config", whole.string()}).config;
+  EXPECT_EQ(c.model.gamma, 200.0);
+  EXPECT_EQ(c.output.file, output);
+  // Only at the start of the file: elsewhere it is text like any other.
+  const fs::path later = dir.write("bom5.ini", "[model]\n" + bom + "beta = 1.3\n");
+  EXPECT_PROBLEM(problems_with({"--config", later.string()}), "unknown key");
+  // UTF-16 is named as such rather than read as junk.
+  const fs::path utf16 = dir.write("utf16.ini", std::string("\xFF\xFE[\0m\0", 6));
+  EXPECT_PROBLEM(problems_with({"--config", utf16.string()}), "config file " + utf16.string(), "UTF-16");
+}
+
+// A line that is no key, header or comment is a problem of its own, with the file, the line number
+// and the text; the rest of the file is still read, so that the other problems are the real ones.
+TEST_F(ConfigTest, AnUnreadableLineIsAProblemWithItsLineNumber) {
+  const fs::path ini = dir.write("lines.ini",
+                                 "# run\n"
+                                 "output.file = " + output.string() + "\n"
+                                 "[init]\n"
+                                 "checkpoint = " + checkpoint.string() + "\n"
+                                 "[model]\n"
+                                 "gamma = 200\n"
+                                 "beta 1.27\n"
+                                 "epsilon = 2\n");
+  std::vector<std::string> problems;
+  try {
+    run_parse(Command::sweep, {"--config", ini.string()});
+    ADD_FAILURE() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    problems = e.problems();
+  }
+  EXPECT_PROBLEM(problems, "config file " + ini.string() + ", line 7", "'beta 1.27'");
+  EXPECT_PROBLEM(problems, "model.epsilon = 2", "(in config file " + ini.string() + ")");
+  // Not the misleading consequences of dropping the whole file.
+  EXPECT_EQ(problems.size(), 2u) << joined(problems);
+
+  // A section header without its ']': named, and its keys still belong to the section meant.
+  const fs::path header = dir.write("header.ini", "\n[model\nbeta = abc\n");
+  const auto header_problems = problems_with({"--config", header.string()});
+  EXPECT_PROBLEM(header_problems, "config file " + header.string() + ", line 2", "'[model'", "']'");
+  EXPECT_PROBLEM(header_problems, "model.beta = 'abc'");
+  EXPECT_EQ(header_problems.size(), 2u) << joined(header_problems);
+
+  const fs::path keyless = dir.write("keyless.ini", "[model]\n= 1.3\n[]\n");
+  const auto keyless_problems = problems_with({"--config", keyless.string()});
+  EXPECT_PROBLEM(keyless_problems, "line 2", "'= 1.3'", "no key");
+  EXPECT_PROBLEM(keyless_problems, "line 3", "'[]'", "without a name");
+
+  // Junk (a binary file given by mistake) is reported in a bounded number of lines.
+  std::string junk;
+  for (int i = 0; i < 50; ++i) junk += "junk line " + std::to_string(i) + "\n";
+  const fs::path binary = dir.write("junk.ini", junk);
+  const auto junk_problems = problems_with({"--config", binary.string()});
+  EXPECT_LE(junk_problems.size(), 11u) << joined(junk_problems);
+  EXPECT_PROBLEM(junk_problems, "line 1", "'junk line 0'");
+  EXPECT_PROBLEM(junk_problems, "40 more lines");
+}
+
+TEST_F(ConfigTest, KeysGivenTwiceNameBothLines) {
+  const fs::path twice = dir.write("twice.ini", "[model]\nbeta = 1.3\n\nbeta = 1.4\n");
+  EXPECT_PROBLEM(problems_with({"--config", twice.string()}), "model.beta is given twice", "line 2", "line 4");
+}
+
 TEST_F(ConfigTest, ValueErrorsSayWhichFileTheyCameFrom) {
   const fs::path ini = dir.write("bad.ini", "[model]\nbeta = abc\n");
   EXPECT_PROBLEM(problems_with({"--config", ini.string()}), "model.beta = 'abc'", "(in config file " + ini.string() + ")");
