@@ -105,7 +105,13 @@ Classification classify(int period, int recurrence_regime, const std::vector<dou
   }
   const bool k_known = std::isfinite(zero_one_k);
   const bool k_chaotic = k_known && zero_one_k > settings.zero_one_threshold;
-  if (lyapunov.empty() || !std::isfinite(lyapunov.front())) {
+  // No usable exponent (none computed, or NaN): the 0-1 test alone. An exponent of −∞ is an
+  // estimate, not a missing one: the tangent vectors were mapped exactly onto zero (a softmax
+  // saturated to one slot makes the Jacobian vanish in double precision), the strongest contraction
+  // there is. It falls under λ₁ < −δ below, whatever the 0-1 test says: a contracting orbit is never
+  // chaotic, and the 0-1 test reads the slow drift of such an orbit as diffusion (K → 1).
+  const bool exponent_known = !lyapunov.empty() && (std::isfinite(lyapunov.front()) || lyapunov.front() == -INFINITY);
+  if (!exponent_known) {
     if (k_known) c.regime = k_chaotic ? 3 : 2;
     return c;
   }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <vector>
 
 #include "attnmf/analysis/classification.hpp"
 
@@ -45,6 +46,24 @@ TEST(Classify, ExponentsAgainstAZeroBandThatShrinksWithTime) {
   // The same exponent is zero over a short record and positive over a long one.
   EXPECT_EQ(classify(0, -1, {0.004}, 2000, 0.0).regime, 2);
   EXPECT_EQ(classify(0, -1, {0.004}, 2000000, 0.0).regime, 3);
+}
+
+// The evidence of β = 1.27, γ = 10⁶, ε = 0: a softmax saturated to one slot maps every tangent
+// vector exactly onto zero (all exponents −∞), the orbit drifts without recurring, and the 0-1 test
+// reads the drift as diffusion. A contracting orbit is never chaotic: the rule for λ₁ < −δ holds.
+TEST(Classify, MinusInfiniteExponentsAreContractionNotChaos) {
+  const std::vector<double> superstable(3, -INFINITY);
+  EXPECT_EQ(classify(0, -1, superstable, 10000, 0.991).regime, 1);
+  EXPECT_EQ(classify(0, -1, superstable, 10000, 0.02).regime, 1);
+  EXPECT_EQ(classify(0, -1, superstable, 10000, NAN).regime, 1);
+  EXPECT_EQ(classify(0, -1, {-INFINITY}, 200000, 0.9).regime, 1);
+  EXPECT_EQ(classify(0, -1, {-0.05, -INFINITY, -INFINITY}, 200000, 0.9).regime, 1);
+  // A recurrence still decides.
+  EXPECT_EQ(classify(4, 0, superstable, 10000, 0.991).regime, 0);
+  EXPECT_EQ(classify(28, 1, superstable, 10000, 0.991).regime, 1);
+  // A NaN exponent is no estimate: the 0-1 test alone, as without exponents.
+  EXPECT_EQ(classify(0, -1, {NAN, NAN}, 200000, 0.9).regime, 3);
+  EXPECT_EQ(classify(0, -1, {NAN}, 200000, 0.1).regime, 2);
 }
 
 TEST(Classify, WithoutExponentsTheZeroOneTestAlone) {

@@ -39,7 +39,10 @@ struct Classification {
 };
 
 // `period` and `recurrence_regime` from PointAnalysis; `lyapunov` descending (may be empty);
-// `recorded_steps` T; `zero_one_k` NaN when not computed.
+// `recorded_steps` T; `zero_one_k` NaN when not computed. The rules are those of docs/regimes.md:
+// a recurrence decides; else λ₁ > δ chaotic (hyperchaotic with λ₂ > δ), λ₁ < −δ periodic — λ₁ = −∞,
+// tangent vectors mapped exactly to zero, included —, |λ₁| ≤ δ quasi-periodic unless K > threshold;
+// a NaN λ₁ or no exponents leave the 0-1 test alone.
 Classification classify(int period, int recurrence_regime, const std::vector<double>& lyapunov, long long recorded_steps,
                         double zero_one_k, const ClassificationSettings& settings = {});
 
