@@ -8,6 +8,7 @@ namespace attnmf::io {
 TrajectoryWriter::TrajectoryWriter(std::filesystem::path file, const config::Config& config, const model::Weights& weights)
     : final_(std::move(file)),
       partial_(final_.string() + ".partial"),
+      reserve_(final_.string() + ".reserve", SpaceReserve::default_bytes),
       file_(h5::File::create(partial_, h5::CreateMode::truncate)) {
   write_description(file_, "trajectory", config);
   write_model(file_, weights);
@@ -27,6 +28,7 @@ TrajectoryWriter::TrajectoryWriter(std::filesystem::path file, const config::Con
 
 TrajectoryWriter::~TrajectoryWriter() {
   if (finished_) return;
+  reserve_.release();
   for (auto& d : datasets_) d = h5::Handle();
   try {
     file_.close();
@@ -80,6 +82,7 @@ void TrajectoryWriter::write_analysis(const analysis::PointAnalysis& a, const an
 }
 
 void TrajectoryWriter::finish(const model::Window& final_window, const Provenance& provenance) {
+  reserve_.release();
   write_window(file_, "trajectory/final_window", final_window);
   write_provenance(file_, provenance);
   for (auto& d : datasets_) d = h5::Handle();

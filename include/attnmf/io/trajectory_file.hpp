@@ -9,6 +9,7 @@
 #include "attnmf/dynamics/trajectory.hpp"
 #include "attnmf/io/hdf5.hpp"
 #include "attnmf/io/result_file.hpp"
+#include "attnmf/io/space_reserve.hpp"
 
 namespace attnmf::io {
 
@@ -36,6 +37,9 @@ class TrajectoryWriter {
 
  private:
   std::filesystem::path final_, partial_;
+  // Claimed before the file and given back before it is closed, so that the close can flush on a
+  // disk that filled up (io/space_reserve.hpp).
+  SpaceReserve reserve_;
   h5::File file_;
   h5::Handle datasets_[6];
   bool finished_ = false;
