@@ -216,38 +216,51 @@ sweep_of() {
   sweep=(--sweep.beta "1.24:1.28:$1" --run.steps 1000000 --run.transient 300000
          --analysis.samples 1000 --analysis.section_max 100)
 }
-# sweep_seconds S: a sweep that takes about S seconds here, now, on 2 ranks x 1 thread. The
+# sweep_seconds S: a sweep that takes about S seconds here, now, as the jobs will run it. The
 # scenarios pit the sweep against SLURM's clock (1-minute limits, 30-second checks), and how fast
-# a point is depends on the build and on what else the machine runs: measure it with a small
-# sweep over the same beta range first.
-# calibrate N: sets $calibrated to the seconds attnmf takes here for a sweep of N points.
+# a point is depends on the CPU, the kernel (ATTNMF_SIMD_LIMIT) and what else the machine runs. So
+# the speed is measured the way the jobs compute, with the jobs' launcher (srun inside an
+# allocation of 2 tasks x 1 CPU, or mpirun), ranks and threads, on a sweep long enough (at least
+# CALIBRATION_SECONDS) that start-up costs little, and the work is sized from that rate. A point
+# count measured on a few seconds was off by 2.5x on a slower machine.
+CALIBRATION_SECONDS=${ATTNMF_SLURM_CALIBRATION_SECONDS:-10}
+calibration_launch() {
+  case ${ATTNMF_LAUNCHER:-srun} in
+    srun) launch=(srun --mpi=pmix -n 2 -c 1 --job-name="$jobname-calibration" --time=5 -p debug) ;;
+    *) launch=("${mpi[@]}") ;;
+  esac
+}
+# calibrate N: sets $calibrated to the seconds a sweep of N points takes (attnmf's own timing).
 calibrate() {
-  local start end
+  local start end launch
+  calibration_launch
   sweep_of "$1"
+  rm -f calibrate.h5
   start=$(date +%s%N)
-  "${mpi[@]}" "$attnmf" sweep --config "$config" "${sweep[@]}" --parallel.threads_per_rank 1 \
-      --output.file calibrate.h5 >calibrate.out 2>&1 || { cat calibrate.out; fail "the calibration sweep failed"; }
+  timeout 600 "${launch[@]}" "$attnmf" sweep --config "$config" "${sweep[@]}" --parallel.threads_per_rank 1 \
+      --output.file calibrate.h5 >calibrate.out 2>&1 || { cat calibrate.out; fail "the calibration sweep of $1 points failed"; }
   end=$(date +%s%N)
-  # attnmf's own timing ("done: N points (...) in H:MM:SS (T s)") leaves out MPI's start-up.
   calibrated=$(sed 's/\x1b\[[0-9;]*m//g' calibrate.out | grep -oP 'done: .*\(\K[0-9.]+(?= s\))' | tail -1)
   [[ -n $calibrated ]] || calibrated=$(awk -v ns=$((end - start)) 'BEGIN { print ns / 1e9 }')
   rm -f calibrate.h5
 }
 sweep_seconds() {
-  # The time per point is the difference of two sweeps of 32 and 96 points (one and three whole
-  # 16-point blocks of the simd engine on each of the 2 ranks, handed out as in the long sweep:
-  # parallel.block_points as configured, 16), so that what every sweep costs whatever its length
-  # (the file, the weights, the last block's tail) cancels out: measured on 64 points alone it made
-  # a point look 60 % slower than in the long sweep, and with blocks of 2 points twice as fast.
-  local small large
-  calibrate 32
-  small=$calibrated
-  calibrate 96
-  large=$calibrated
-  points=$(awk -v s="$1" -v a="$small" -v b="$large" \
-    'BEGIN { per = (b - a) / 64; if (per < 0.001) per = 0.001; p = int(s / per + 0.5); print (p < 40 ? 40 : p) }')
+  local n=64 rounds=0
+  while :; do
+    calibrate "$n"
+    rounds=$((rounds + 1))
+    # Long enough: done. Else grow the sweep to about CALIBRATION_SECONDS (at most 8x a round).
+    if awk -v t="$calibrated" -v c="$CALIBRATION_SECONDS" 'BEGIN { exit !(t >= 0.8 * c) }' || ((rounds >= 4)); then break; fi
+    n=$(awk -v n="$n" -v t="$calibrated" -v c="$CALIBRATION_SECONDS" \
+      'BEGIN { f = c / (t > 0.05 ? t : 0.05); if (f > 8) f = 8; m = int(n * f + 15); print m - m % 16 + 32 }')
+  done
+  # Seconds per point, start-up included: it overstates the cost of a long sweep's point a little,
+  # so the sized sweep errs short, by about start-up / calibration time.
+  seconds_per_point=$(awk -v t="$calibrated" -v n="$n" 'BEGIN { print t / n }')
+  points=$(awk -v s="$1" -v per="$seconds_per_point" 'BEGIN { p = int(s / per + 0.5); print (p < 40 ? 40 : p) }')
   sweep_of "$points"
-  say "calibration: 32 points in $small s, 96 in $large s here: $points points for about $1 s of work"
+  work_seconds=$1
+  say "calibration (${ATTNMF_LAUNCHER:-srun}, 2 ranks x 1 thread${ATTNMF_SIMD_LIMIT:+, ATTNMF_SIMD_LIMIT=$ATTNMF_SIMD_LIMIT}): $n points in $calibrated s: $points points for about $1 s of work"
 }
 # reference FILE: the same sweep, uninterrupted, run here with mpirun (2 ranks x 1 thread).
 reference() {
