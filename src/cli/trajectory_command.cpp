@@ -13,6 +13,7 @@
 #include "attnmf/dynamics/trajectory.hpp"
 #include "attnmf/sweep/point.hpp"
 #include "attnmf/io/progress.hpp"
+#include "attnmf/io/space_reserve.hpp"
 #include "attnmf/io/trajectory_file.hpp"
 #include "attnmf/model/integrator.hpp"
 #include "attnmf/model/weights.hpp"
@@ -151,7 +152,7 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
     provenance.figures = {{"steps_per_second", cfg.run.steps / provenance.wall_seconds}};
     writer.finish(integrator->window(), provenance);
   } catch (const std::exception& e) {
-    spdlog::error("attnmf trajectory failed: {}", e.what());
+    spdlog::error("attnmf trajectory failed: {}{}", e.what(), io::disk_full_note(cfg.output.file));
     return exit_failure;
   }
   spdlog::info("done in {:.2f} s ({}); wrote {}", provenance.wall_seconds,

@@ -4,7 +4,7 @@ one message and exit code 4; --resume without the fault then ends bit for bit as
 run. Also: a real full disk (a small tmpfs, as root), two runs on one file, a changed input file.
 
     test_faults.py ATTNMF CONFIG SCENARIO [RANKS]
-      SCENARIO: sites | enospc | concurrent | inputs
+      SCENARIO: sites | enospc | concurrent | inputs | trajectory
 """
 import os
 import shutil
@@ -16,8 +16,7 @@ import time
 
 import h5py
 
-ATTNMF, CONFIG, SCENARIO = sys.argv[1], sys.argv[2], sys.argv[3]
-RANKS = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+ATTNMF, CONFIG, RANKS = None, None, 1  # set by configure()
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 ENV.pop("ATTNMF_FAULT", None)
 # Small blocks, so that every rank of three computes some points and reaches every site.
@@ -27,6 +26,13 @@ SMALL = ["--sweep.beta", "1.24:1.28:48", "--run.steps", "120000", "--run.transie
 FAULT_EXIT = 4
 DEADLINE = 30  # seconds for every process to end after a fault
 failures = []
+
+
+def configure(attnmf, config, ranks):
+    """The program, the configuration file and the rank count the scenarios use (also for
+    tests/faults/stress.py, which imports this file)."""
+    global ATTNMF, CONFIG, RANKS
+    ATTNMF, CONFIG, RANKS = attnmf, config, ranks
 
 
 def command(output, ranks, extra=(), resume=True):
@@ -232,13 +238,62 @@ def scenario_inputs(work):
         print("ok: the same window contents under another path resume")
 
 
-work = tempfile.mkdtemp(prefix=f"attnmf-faults-{SCENARIO}-")
-try:
-    {"sites": scenario_sites, "enospc": scenario_enospc, "concurrent": scenario_concurrent,
-     "inputs": scenario_inputs}[SCENARIO](work)
-finally:
-    subprocess.run(["umount", "-l", os.path.join(work, "small")], stderr=subprocess.DEVNULL)
-    shutil.rmtree(work, ignore_errors=True)
-for f in failures:
-    print("FAILED:", f)
-sys.exit(1 if failures else 0)
+def scenario_trajectory(work):
+    base = [ATTNMF, "trajectory", "--config", os.path.join(os.path.dirname(CONFIG), "paper-trajectory.ini")]
+    # SIGTERM is honoured between steps however slow they are: M = 16 makes milliseconds of a step.
+    out_path = os.path.join(work, "m16.h5")
+    p = subprocess.Popen(base + ["--model.features", "16", "--init.mode", "token", "--weights.correlations", "weights",
+                                 "--run.steps", "200000", "--run.transient", "100000", "--output.file", out_path],
+                         env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(2)
+    p.send_signal(signal.SIGTERM)
+    signalled = time.time()
+    try:
+        out = p.communicate(timeout=30)[0]
+        took = time.time() - signalled
+        if p.returncode != 3 or took > 5:
+            failures.append(f"trajectory at M = 16: exit code {p.returncode} {took:.1f} s after SIGTERM, not 3 within 5 s:\n{out}")
+        else:
+            print(f"ok: trajectory at M = 16 stopped {took:.1f} s after SIGTERM")
+    except subprocess.TimeoutExpired:
+        p.kill()
+        failures.append("trajectory at M = 16: still running 30 s after SIGTERM")
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        print("the full-disk case needs root to mount a tmpfs: not run")
+        return
+    mount = os.path.join(work, "small")
+    os.makedirs(mount, exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", mount]).returncode != 0:
+        print("cannot mount a tmpfs here: the full-disk case is not run")
+        return
+    try:
+        rc, out = None, ""
+        p = subprocess.run(base + ["--run.steps", "200000", "--run.transient", "100000", "--output.file",
+                                   os.path.join(mount, "t.h5")], env=ENV, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=120)
+        rc, out = p.returncode, p.stdout
+        if rc != 1 or "is full" not in out or os.listdir(mount):
+            failures.append(f"trajectory on a full disk: exit code {rc} (not 1 saying the disk is full), left {os.listdir(mount)}:\n{out}")
+        else:
+            print("ok: trajectory on a full disk exits 1, says the disk is full, and leaves nothing")
+    finally:
+        subprocess.run(["umount", "-l", mount])
+
+
+def main():
+    configure(sys.argv[1], sys.argv[2], int(sys.argv[4]) if len(sys.argv) > 4 else 1)
+    scenario = sys.argv[3]
+    work = tempfile.mkdtemp(prefix=f"attnmf-faults-{scenario}-")
+    try:
+        {"sites": scenario_sites, "enospc": scenario_enospc, "concurrent": scenario_concurrent,
+         "inputs": scenario_inputs, "trajectory": scenario_trajectory}[scenario](work)
+    finally:
+        subprocess.run(["umount", "-l", os.path.join(work, "small")], stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+    for f in failures:
+        print("FAILED:", f)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

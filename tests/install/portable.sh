@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # A build as on a CPU without the x86 kernels, with HDF5 found by CMake's FindHDF5 instead of
-# pkg-config: it configures, builds, installs, serves a separate project (consumer.sh), and its
-# sweeps run the baseline kernel, refusing a limit that names a kernel this build lacks.
+# pkg-config, and as where Google Benchmark is missing: it configures (saying that attnmf-bench is
+# left out), builds, installs, serves a separate project (consumer.sh), and its sweeps run the
+# baseline kernel, refusing a limit that names a kernel this build lacks.
 #   portable.sh SOURCE_DIR
 scenario=portable
 source "$(dirname "$0")/common.sh"
 source_dir=$1
 build=$scratch/build
 run "$scratch/configure.log" cmake -S "$source_dir" -B "$build" -DATTNMF_AVX2_KERNEL=OFF -DATTNMF_AVX512_KERNEL=OFF \
-  -DATTNMF_HDF5_PKG_CONFIG=OFF -DATTNMF_BUILD_TESTS=OFF -DATTNMF_BUILD_BENCHMARKS=OFF
+  -DATTNMF_HDF5_PKG_CONFIG=OFF -DATTNMF_BUILD_TESTS=OFF -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=TRUE
 grep -q "lane kernels built: sse2 (" "$scratch/configure.log" || grep -q "lane kernels built: portable (" "$scratch/configure.log" \
   || fail "configure did not report a build with the baseline kernel alone: $(grep 'lane kernels' "$scratch/configure.log")"
 grep -q "parallel HDF5 .* from CMake's FindHDF5" "$scratch/configure.log" \
   || fail "configure did not find HDF5 through FindHDF5: $(grep -i hdf5 "$scratch/configure.log")"
+grep -q "Google Benchmark not found" "$scratch/configure.log" \
+  || fail "configure without Google Benchmark did not say that attnmf-bench is left out"
 run "$scratch/build.log" cmake --build "$build" -j2 --target attnmf
 baseline=sse2
 [[ $(uname -m) == x86_64 ]] || baseline=portable
