@@ -49,7 +49,7 @@ Holder parse_holder(const std::string& text) {
 }
 
 std::string describe(const Holder& h, const std::string& text) {
-  if (h.pid <= 0) return text.empty() ? "another process" : "'" + text + "'";
+  if (h.pid <= 0) return text.empty() ? "another run that is starting this moment" : "'" + text + "'";
   return "attnmf pid " + std::to_string(h.pid) + " on host " + h.host + (h.started.empty() ? "" : " since " + h.started);
 }
 
