@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -27,8 +28,11 @@ class TrajectoryCommand : public ::testing::Test {
  protected:
   fs::path dir;
   void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("attnmf-cli-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    // A parameterised test's name holds '/', which would make the directory a subdirectory and
+    // leave its parent behind.
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '-');
+    dir = fs::temp_directory_path() / ("attnmf-cli-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(dir);
     fs::create_directories(dir);
     std::ofstream(dir / "run.ini") << "[model]\nbeta = 1.27\n[init]\nmode = checkpoint\ncheckpoint = "
