@@ -14,7 +14,8 @@ import sys
 import tempfile
 import time
 
-import h5py
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "slurm"))
+import compare_h5  # noqa: E402  (the bitwise comparison the SLURM scenarios use)
 
 ATTNMF, CONFIG, RANKS = None, None, 1  # set by configure()
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
@@ -58,23 +59,10 @@ def run(output, ranks, extra=(), resume=True, env=None, timeout=300):
         return None, (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or ""), time.time() - started
 
 
-def datasets(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and name.split("/")[0] in ("grid", "points"):
-                data = obj[...]
-                out[name] = [bytes(x) if isinstance(x, bytes) else x for x in data.tolist()] if data.dtype.kind in "OS" \
-                    else data.tobytes()
-        f.visititems(visit)
-    return out
-
-
 def expect_identical(reference, path, what):
-    a, b = datasets(reference), datasets(path)
-    differing = sorted(set(a) ^ set(b)) or [n for n in a if a[n] != b[n]]
-    if differing:
-        failures.append(f"{what}: not bit-identical to the uninterrupted run: {differing}")
+    problems, _ = compare_h5.differences(reference, path)
+    if problems:
+        failures.append(f"{what}: not bit-identical to the uninterrupted run: {problems}")
     elif os.path.exists(path + ".journal") or os.path.exists(path + ".lock"):
         failures.append(f"{what}: the journal or the lock outlived the complete sweep")
     else:
@@ -89,8 +77,9 @@ def reference(work, extra=()):
     return path
 
 
-def leftover_ranks():
-    """attnmf processes still alive (a rank that did not end)."""
+def leftover_ranks(output):
+    """attnmf processes of the sweep writing `output` still alive (a rank that did not end); other
+    attnmf processes on the machine (another test's) are not this test's business."""
     alive = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -101,7 +90,7 @@ def leftover_ranks():
                     state = f.read().rsplit(")", 1)[1].split()[0]
             except OSError:
                 continue
-            if args and args[0] == ATTNMF.encode() and state != "Z":
+            if args and args[0] == ATTNMF.encode() and output.encode() in args and state != "Z":
                 alive.append(int(entry))
     return alive
 
@@ -127,8 +116,8 @@ def faulted_then_resumed(work, ref, site, rank, occurrence, what, name=None, unr
         failures.append(f"{what}: the message does not name the site and the rank:\n{out}")
     if "--resume" not in out:
         failures.append(f"{what}: the message does not say how to continue:\n{out}")
-    if leftover_ranks():
-        failures.append(f"{what}: attnmf processes outlived the job: {leftover_ranks()}")
+    if leftover_ranks(out_path):
+        failures.append(f"{what}: attnmf processes outlived the job: {leftover_ranks(out_path)}")
     print(f"{what}: exit {rc} after {seconds:.1f} s: {out.strip().splitlines()[-1] if out.strip() else ''}")
     rc, out, _ = run(out_path, RANKS)
     if rc != 0:

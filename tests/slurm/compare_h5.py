@@ -21,15 +21,10 @@ def datasets(f, group):
     return sorted(names)
 
 
-def main():
-    if len(sys.argv) != 3:
-        print(__doc__, file=sys.stderr)
-        return 2
-    try:
-        a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-    except OSError as e:
-        print(f"compare_h5: {e}", file=sys.stderr)
-        return 2
+def differences(reference, candidate):
+    """(problems, summary) of comparing two sweep files; no problems means identical. Also used by
+    tests/faults/test_faults.py."""
+    a, b = h5py.File(reference, "r"), h5py.File(candidate, "r")
     problems = []
     names_a = datasets(a, "/grid") + datasets(a, "/points")
     names_b = datasets(b, "/grid") + datasets(b, "/points")
@@ -53,11 +48,25 @@ def main():
     status = b["/points/status"][...] if "/points/status" in b else None
     if status is not None and (status == 0).any():
         problems.append(f"candidate not complete: {int((status == 0).sum())} of {len(status)} points pending")
+    summary = (f"identical: {len(names_a)} datasets under /grid and /points "
+               f"({', '.join(n.split('/', 2)[2] for n in names_a)}); "
+               f"{len(status) if status is not None else '?'} points, none pending")
+    return problems, summary
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        problems, summary = differences(sys.argv[1], sys.argv[2])
+    except OSError as e:
+        print(f"compare_h5: {e}", file=sys.stderr)
+        return 2
     if problems:
         print("DIFFERENT:\n  " + "\n  ".join(problems))
         return 1
-    print(f"identical: {len(names_a)} datasets under /grid and /points ({', '.join(n.split('/', 2)[2] for n in names_a)}); "
-          f"{len(status) if status is not None else '?'} points, none pending")
+    print(summary)
     return 0
 
 
