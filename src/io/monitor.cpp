@@ -6,7 +6,6 @@
 #include <climits>
 #include <thread>
 #include <utility>
-#include <vector>
 
 #include "attnmf/io/mpi.hpp"
 
@@ -64,14 +63,15 @@ void Monitor::notify(const std::exception_ptr& failure) {
   fault_rank_ = rank_;
   fault_message_ = describe(failure);
   arm_watchdog();
-  // Eager-sized in practice; the sends complete in the agreement that follows (every rank receives
-  // what was sent to it there), so nothing is left in flight at MPI_Finalize.
-  std::vector<MPI_Request> requests;
+  // Not waited for: a rank that is itself stuck must not keep this one from the agreement. The
+  // buffer is a member that nothing changes afterwards, so it outlives the sends; the other ranks
+  // receive the messages when they next poll, at the latest in the agreement.
+  notified_message_ = fault_message_;
   for (int r = 0; r < size_; ++r) {
     if (r == rank_) continue;
     MPI_Request request = MPI_REQUEST_NULL;
-    if (MPI_Isend(fault_message_.data(), static_cast<int>(fault_message_.size()), MPI_CHAR, r, tag_, comm_, &request) ==
-        MPI_SUCCESS)
+    if (MPI_Isend(notified_message_.data(), static_cast<int>(notified_message_.size()), MPI_CHAR, r, tag_, comm_,
+                  &request) == MPI_SUCCESS)
       MPI_Request_free(&request);
   }
 }

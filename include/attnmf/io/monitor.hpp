@@ -79,6 +79,7 @@ class Monitor {
   bool faulted_ = false;
   int fault_rank_ = -1;
   std::string fault_message_;
+  std::string notified_message_;  // the buffer of the sends notify() does not wait for
   std::function<void()> on_fault_;
   std::function<std::string()> context_;
 };
