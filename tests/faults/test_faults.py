@@ -172,6 +172,8 @@ def scenario_enospc(work):
 
 
 def scenario_concurrent(work):
+    stale_lock(work, reference(work))
+    os.remove(os.path.join(work, "reference.h5"))
     longer = ["--run.steps", "2000000", "--run.transient", "1900000"]  # seconds, so that runs overlap
     ref = reference(work, longer)
     for trial, resume in [(0, True), (1, False)]:
@@ -192,6 +194,18 @@ def scenario_concurrent(work):
             failures.append(f"{what}: the first run failed ({first.returncode}):\n{first_out}")
         else:
             expect_identical(ref, out_path, f"{what}: the first run's file")
+
+
+def stale_lock(work, ref):
+    """A lock file left by a process that died (kill -9 leaves one) is taken over, and that is said."""
+    out_path = os.path.join(work, "stale.h5")
+    with open(out_path + ".lock", "w") as f:
+        f.write(f"{os.uname().nodename} 999999999 2026-01-01T00:00:00Z\n")
+    rc, out, _ = run(out_path, RANKS, resume=False)
+    if rc != 0 or "took over the lock" not in out or "no longer running" not in out:
+        failures.append(f"a stale lock file: exit code {rc}, not 0 saying it took over the dead holder's lock:\n{out}")
+    else:
+        expect_identical(ref, out_path, "a stale lock file taken over")
 
 
 def scenario_inputs(work):
