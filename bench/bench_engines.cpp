@@ -12,16 +12,16 @@
 #include <vector>
 
 #include "attnmf/dynamics/lyapunov.hpp"
-#include "attnmf/model/integrator.hpp"
+#include "attnmf/dynamics/integrator.hpp"
 #include "attnmf/model/mean_field_map.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
-#include "attnmf/simd/lane_block.hpp"
+#include "attnmf/dynamics/engine.hpp"
 
 namespace {
 
 using namespace attnmf;
-using simd::kLanes;
+using dynamics::kLanes;
 
 // kLanes points of Fig. 3a's β range, the thread's own.
 struct Points {
@@ -45,22 +45,18 @@ struct Points {
 void EngineScalar(benchmark::State& state) {
   const Points points(state.thread_index());
   const int k = static_cast<int>(state.range(0));
-  std::vector<model::Integrator> integrators;
-  std::vector<std::unique_ptr<dynamics::LyapunovEstimator>> lyapunov;
+  // The scalar engine of each point, with its tangent dynamics when k > 0, as a sweep runs it.
+  std::vector<std::unique_ptr<dynamics::Engine>> engines;
   for (const auto* map : points.pointers) {
-    integrators.emplace_back(*map, points.window);
-    integrators.back().run(2000);
-    if (k > 0) lyapunov.push_back(std::make_unique<dynamics::LyapunovEstimator>(*map, integrators.back().window(), k));
+    engines.push_back(dynamics::make_scalar_engine(*map, points.window));
+    engines.back()->run(2000);
+    if (k > 0) engines.back()->start_tangent(k);
   }
   constexpr int chunk = 64;
   for (auto _ : state) {
-    for (int i = 0; i < kLanes; ++i) {
-      model::Integrator& integrator = integrators[static_cast<std::size_t>(i)];
-      for (int s = 0; s < chunk; ++s) {
-        if (k > 0) lyapunov[static_cast<std::size_t>(i)]->advance(integrator.attention().data(), integrator.newest_position());
-        integrator.step();
-      }
-      benchmark::DoNotOptimize(integrator.attention().data());
+    for (auto& engine : engines) {
+      engine->run(chunk);
+      benchmark::DoNotOptimize(engine->steps_done());
     }
   }
   state.SetItemsProcessed(state.iterations() * kLanes * chunk);
@@ -71,25 +67,25 @@ BENCHMARK(EngineScalar)->Arg(0)->Arg(3)->Threads(1)->Threads(2)->UseRealTime();
 void EngineSimd(benchmark::State& state, const std::string& isa) {
   const Points points(state.thread_index());
   const int k = static_cast<int>(state.range(0));
-  auto block = simd::make_lane_block(points.pointers, std::vector<model::Window>(kLanes, points.window), isa);
+  auto block = dynamics::make_engine(points.pointers, std::vector<model::Window>(kLanes, points.window), isa);
   block->run(2000);
   if (k > 0) block->start_tangent(k);
   std::vector<double> semantic(3 * kLanes), attention(3 * kLanes);
   constexpr int chunk = 64;
   for (auto _ : state) {
     if (k > 0) {
-      for (int s = 0; s < chunk; ++s) block->step_recorded(semantic.data(), attention.data());
+      for (int s = 0; s < chunk; ++s) block->step({attention.data(), nullptr, semantic.data()});
     } else {
       block->run(chunk);
     }
     benchmark::DoNotOptimize(attention.data());
   }
   state.SetItemsProcessed(state.iterations() * kLanes * chunk);
-  state.SetLabel(simd::engine_description(isa));
+  state.SetLabel(dynamics::engine_description(isa));
 }
 
 const bool registered = [] {
-  for (const std::string& isa : simd::instruction_sets())
+  for (const std::string& isa : dynamics::instruction_sets())
     benchmark::RegisterBenchmark(("EngineSimd/" + isa).c_str(), EngineSimd, isa)
         ->Arg(0)->Arg(3)->Threads(1)->Threads(2)->UseRealTime();
   return true;

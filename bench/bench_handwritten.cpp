@@ -18,6 +18,7 @@
 #include "attnmf/model/mean_field_map.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
+#include "slot_mean_fields.hpp"
 
 // libmvec's AVX2 and AVX-512 variants (glibc >= 2.35 for tanh).
 extern "C" __m256d _ZGVdN4v_tanh(__m256d);
@@ -60,10 +61,8 @@ struct Lanes {
             if (j < P) pe[f][j][a][w] = map.positional_term(features[f], j)[a];
           }
       const Window window = read_window_file(ATTNMF_REFERENCE_DIR "/checkpoint_window.txt", map);
-      MeanFields fields(M);
-      std::vector<double> scratch(J);
       for (int d = 0; d < L; ++d) {
-        map.mean_fields(window.slot(d), window.positions[static_cast<std::size_t>(d)], fields, false, scratch.data());
+        const MeanFields fields = attnmf::bench::slot_mean_fields(map, window, d);
         for (int a = 0; a < M; ++a) {
           value[d][a][w] = fields.value[a];
           key[d][a][w] = fields.key[a];

@@ -11,7 +11,7 @@
 #include <benchmark/benchmark.h>
 
 #include "attnmf/dynamics/lyapunov.hpp"
-#include "attnmf/model/integrator.hpp"
+#include "attnmf/dynamics/integrator.hpp"
 #include "attnmf/model/mean_field_map.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
@@ -19,6 +19,8 @@
 namespace {
 
 using namespace attnmf::model;
+using attnmf::dynamics::Integrator;
+using attnmf::dynamics::StepRecord;
 using attnmf::dynamics::LyapunovEstimator;
 
 struct AttractorPoint {
@@ -44,7 +46,7 @@ void LyapunovPlainStep(benchmark::State& state) {
   AttractorPoint point(static_cast<double>(state.range(0)) / 1000.0);
   for (auto _ : state) {
     point.integrator.step();
-    benchmark::DoNotOptimize(point.integrator.attention().data());
+    benchmark::DoNotOptimize(point.integrator.steps_done());
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -54,9 +56,9 @@ void LyapunovTangentStep(benchmark::State& state) {
   AttractorPoint point(static_cast<double>(state.range(0)) / 1000.0);
   LyapunovEstimator lyapunov(point.map, point.integrator.window(), static_cast<int>(state.range(1)));
   for (auto _ : state) {
-    lyapunov.advance(point.integrator.attention().data(), point.integrator.newest_position());
+    lyapunov.advance();
     point.integrator.step();
-    benchmark::DoNotOptimize(point.integrator.attention().data());
+    benchmark::DoNotOptimize(point.integrator.steps_done());
   }
   benchmark::DoNotOptimize(lyapunov.result());
   state.SetItemsProcessed(state.iterations());

@@ -10,14 +10,17 @@
 #include <cmath>
 #include <vector>
 
-#include "attnmf/model/integrator.hpp"
+#include "attnmf/dynamics/integrator.hpp"
 #include "attnmf/model/mean_field_map.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
+#include "slot_mean_fields.hpp"
 
 namespace {
 
 using namespace attnmf::model;
+using attnmf::dynamics::Integrator;
+using attnmf::dynamics::StepRecord;
 
 struct PaperPoint {
   ModelParameters parameters;
@@ -42,7 +45,7 @@ void TrajectoryStep(benchmark::State& state) {
   Integrator integrator(point.map, point.window);
   for (auto _ : state) {
     integrator.step();
-    benchmark::DoNotOptimize(integrator.attention().data());
+    benchmark::DoNotOptimize(integrator.steps_done());
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -55,7 +58,7 @@ void TrajectoryStepRecorded(benchmark::State& state) {
   std::vector<double> row(18);
   const StepRecord record{row.data(), row.data() + 3, row.data() + 6, row.data() + 9, row.data() + 12, row.data() + 15};
   for (auto _ : state) {
-    integrator.step(&record);
+    integrator.step(record);
     benchmark::DoNotOptimize(row.data());
   }
   state.SetItemsProcessed(state.iterations());
@@ -82,10 +85,8 @@ void PlainLoopBaseline(benchmark::State& state) {
     // The paper's window, laid out so that the loop's first shift produces the engine's state:
     // slots 1..3 hold the mean fields of the older tokens, attention is the newest A.
     const Window& w = point.window;
-    MeanFields fields(3);
-    std::vector<double> scratch(4);
     for (int d = 1; d < 4; ++d) {
-      map.mean_fields(w.slot(d), w.positions[d], fields, false, scratch.data());
+      const MeanFields fields = attnmf::bench::slot_mean_fields(map, w, d);
       for (int a = 0; a < 3; ++a) {
         value[d - 1][a] = fields.value[a];
         key[d - 1][a] = fields.key[a];

@@ -6,7 +6,7 @@
 #   P/include/attnmf/, P/lib/libattnmf_core.a and a CMake package:
 #     find_package(attnmf) then target_link_libraries(x PRIVATE attnmf::core)
 include(CMakePackageConfigHelpers)
-install(TARGETS attnmf_core attnmf_warnings attnmf_sanitizers attnmf_hdf5
+install(TARGETS attnmf_core ${ATTNMF_MODULE_TARGETS} attnmf_warnings attnmf_sanitizers attnmf_hdf5
         EXPORT attnmfTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

@@ -273,7 +273,7 @@ void print_from_journal(const fs::path& path, const fs::path& journal, const std
     // Without a readable manifest the number of points is unknown; the journal's points still count.
   }
   std::size_t failed = 0;
-  for (const auto& [index, point] : contents.points) failed += point.status == sweep::PointStatus::failed ? 1 : 0;
+  for (const auto& [index, point] : contents.points) failed += point.status == records::PointStatus::failed ? 1 : 0;
   out << path.string() << ": incomplete attnmf sweep (interrupted, or still running): " << contents.points.size();
   if (total) out << " of " << *total;
   out << " points done";

@@ -18,7 +18,7 @@
 #include "attnmf/io/result_file.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/model/weights.hpp"
-#include "attnmf/simd/lane_block.hpp"
+#include "attnmf/dynamics/engine.hpp"
 #include "attnmf/sweep/driver.hpp"
 #include "attnmf/sweep/point.hpp"
 #include "commands.hpp"
@@ -128,10 +128,10 @@ void resolve_simd_kernel(MPI_Comm comm, config::Config& cfg, bool resume, int ra
   io::mpi::check(MPI_Bcast(stored.data(), length, MPI_CHAR, 0, comm), "MPI_Bcast");
   const std::string wanted = cfg.run.simd_kernel != "auto" ? cfg.run.simd_kernel : stored;
 
-  const std::vector<std::string> order = simd::known_instruction_sets();
+  const std::vector<std::string> order = dynamics::known_instruction_sets();
   std::vector<std::string> here{order.back()};  // the baseline kernel, which every CPU runs
   try {
-    here = simd::instruction_sets();
+    here = dynamics::instruction_sets();
   } catch (const std::invalid_argument& e) {  // a bad ATTNMF_SIMD_LIMIT
     problems.push_back(e.what());
   }

@@ -6,17 +6,15 @@
 #include <iostream>
 #include <optional>
 
-#include "attnmf/config/config.hpp"
 #include "attnmf/analysis/classification.hpp"
-#include "attnmf/analysis/point_analysis.hpp"
-#include "attnmf/dynamics/lyapunov.hpp"
-#include "attnmf/dynamics/trajectory.hpp"
-#include "attnmf/sweep/point.hpp"
+#include "attnmf/config/config.hpp"
+#include "attnmf/dynamics/engine.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/io/space_reserve.hpp"
 #include "attnmf/io/trajectory_file.hpp"
-#include "attnmf/model/integrator.hpp"
 #include "attnmf/model/weights.hpp"
+#include "attnmf/records/point.hpp"
+#include "attnmf/sweep/pipeline.hpp"
 #include "commands.hpp"
 
 namespace attnmf::cli {
@@ -69,18 +67,18 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
   // Everything that can fail because of the configuration is checked before any file is touched.
   model::Weights weights;
   std::optional<model::MeanFieldMap> map;
-  std::optional<model::Integrator> integrator;
+  std::unique_ptr<dynamics::Engine> engine;  // attnmf trajectory keeps to the scalar engine
   try {
     weights = model::draw_weights(cfg.model);
     map.emplace(cfg.model, weights);
     if (cfg.init.mode == config::InitConfig::Mode::checkpoint) {
       try {
-        integrator.emplace(*map, model::read_window_file(cfg.init.checkpoint, *map));
+        engine = dynamics::make_scalar_engine(*map, model::read_window_file(cfg.init.checkpoint, *map));
       } catch (const std::exception& e) {
         return report_configuration_problems({"init.checkpoint = '" + cfg.init.checkpoint.string() + "': " + e.what()});
       }
     } else {
-      integrator.emplace(model::Integrator::from_token(*map, model::initial_token(weights, cfg.init.token)));
+      engine = dynamics::make_scalar_engine(*map, model::token_window(*map, model::initial_token(weights, cfg.init.token)));
     }
   } catch (const std::invalid_argument& e) {
     return report_configuration_problems({e.what()});
@@ -116,41 +114,34 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
       }
       return !stop_requested();
     };
-    // The analysis a sweep point makes, over the recorded steps.
-    const long long recorded = cfg.run.steps - cfg.run.transient;
-    analysis::PointAnalyzer analyzer(cfg.model.features, cfg.model.context, recorded, sweep::analysis_settings(cfg));
-    analyzer.promise_every_step();  // finish() comes only after a completed run
-    std::optional<dynamics::LyapunovEstimator> lyapunov;
-    dynamics::StepHooks hooks;
-    if (cfg.analysis.lyapunov > 0)
-      hooks.before = [&](const model::Integrator& at) {
-        if (!lyapunov) lyapunov.emplace(*map, at.window(), cfg.analysis.lyapunov, cfg.analysis.lyapunov_trace);
-        lyapunov->advance(at.attention().data(), at.newest_position());
-      };
-    hooks.after = [&](const model::Integrator& at, const model::StepRecord& record) {
-      analyzer.observe(record.output_semantic, record.attention, at.newest_position());
-    };
-    const bool completed = dynamics::run_trajectory(
-        *integrator, {cfg.run.steps, cfg.run.transient, 1 << 16},
-        [&](long long first_row, const dynamics::RecordedRows& rows) { writer.write_rows(first_row, rows); }, progress,
-        hooks);
-    if (!completed) {
-      spdlog::warn("stopped by signal {} after {} steps; no file written", stop_signal(), integrator->steps_done());
+    // The pipeline of a sweep point, with every recorded step written out.
+    sweep::PipelineOptions options = sweep::pipeline_options(cfg);
+    options.lyapunov_trace = cfg.analysis.lyapunov_trace;
+    sweep::PipelineControl control;
+    control.progress = progress;
+    control.rows = [&](long long first_row, const records::RecordedRows& rows) { writer.write_rows(first_row, rows); };
+    const long long indices[1] = {0};
+    records::Outcome outcome = std::move(sweep::run_pipeline(*engine, indices, {}, options, control).front());
+    if (std::holds_alternative<records::PartialPoint>(outcome)) {
+      spdlog::warn("stopped by signal {} after {} steps; no file written", stop_signal(), engine->steps_done());
       return exit_interrupted;
     }
-    const analysis::PointAnalysis found = analyzer.finish();
-    const dynamics::LyapunovSpectrum spectrum = lyapunov ? lyapunov->result() : dynamics::LyapunovSpectrum{};
-    const analysis::Verdict verdict = analysis::judge(found, spectrum.exponents, recorded);
-    writer.write_analysis(found, verdict, spectrum.exponents, spectrum.trace, cfg.analysis.lyapunov_trace);
+    const records::PointResult& result = std::get<records::PointResult>(outcome);
+    if (result.status != records::PointStatus::done) {
+      spdlog::error("attnmf trajectory failed: {}; no file written", result.error);
+      return exit_failure;
+    }
+    const analysis::Verdict verdict{result.zero_one, result.zero_band, result.regime, result.paper_regime};
+    writer.write_analysis(result.analysis, verdict, result.lyapunov, result.lyapunov_trace, cfg.analysis.lyapunov_trace);
     const char* regimes[] = {"undetermined", "fixed point", "periodic", "quasi-periodic", "chaotic", "hyperchaotic"};
     std::string exponents;
-    for (double l : spectrum.exponents) exponents += fmt::format(" {:.4g}", l);
+    for (double l : result.lyapunov) exponents += fmt::format(" {:.4g}", l);
     spdlog::info("regime: {}{}; Lyapunov exponents:{}; 0-1 test K = {:.3f}", regimes[verdict.regime + 1],
-                 found.period > 0 ? " (period " + std::to_string(found.period) + ")" : std::string(), exponents,
+                 result.period > 0 ? " (period " + std::to_string(result.period) + ")" : std::string(), exponents,
                  verdict.zero_one);
     provenance.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     provenance.figures = {{"steps_per_second", cfg.run.steps / provenance.wall_seconds}};
-    writer.finish(integrator->window(), provenance);
+    writer.finish(result.final_window, provenance);
   } catch (const std::exception& e) {
     spdlog::error("attnmf trajectory failed: {}{}", e.what(), io::disk_full_note(cfg.output.file));
     return exit_failure;

@@ -13,7 +13,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "attnmf/simd/lane_block.hpp"
+#include "attnmf/dynamics/engine.hpp"
 
 namespace attnmf::config {
 
@@ -32,7 +32,7 @@ constexpr long long max_grid_count = 10'000'000;
 // run.simd_kernel's values: auto, then the instruction sets the lane kernels are built for.
 std::vector<std::string> simd_kernels() {
   std::vector<std::string> kernels{"auto"};
-  for (const std::string& set : simd::known_instruction_sets()) kernels.push_back(set);
+  for (const std::string& set : dynamics::known_instruction_sets()) kernels.push_back(set);
   return kernels;
 }
 std::string simd_kernels_allowed() {

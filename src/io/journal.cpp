@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "attnmf/io/fault.hpp"
-#include "attnmf/io/serialization.hpp"
+#include "attnmf/records/serialization.hpp"
 
 namespace attnmf::io {
 namespace {
@@ -164,7 +164,7 @@ JournalWriter::~JournalWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void JournalWriter::append(const sweep::PointResult& result) {
+void JournalWriter::append(const records::PointResult& result) {
   const std::string bytes = frame(journal_magic, to_bytes(result));
   const off_t before = ::lseek(fd_, 0, SEEK_END);
   try {
@@ -198,13 +198,13 @@ JournalContents read_journal_directory(const fs::path& directory) {
   for (const fs::path& file : files) {
     if (file.extension() == ".journal") {
       for (const std::string& payload : frames(file, journal_magic, true, contents.notes)) {
-        sweep::PointResult r = unarchive<sweep::PointResult>(payload, file);
+        records::PointResult r = unarchive<records::PointResult>(payload, file);
         contents.points.emplace(r.index, std::move(r));
       }
     } else if (file.extension() == ".inflight") {
       contents.in_flight_files.push_back(file);
       for (const std::string& payload : frames(file, in_flight_magic, false, contents.notes)) {
-        auto partial = unarchive<sweep::PartialPoint>(payload, file);
+        auto partial = unarchive<records::PartialPoint>(payload, file);
         auto [it, inserted] = contents.in_flight.emplace(partial.index, partial);
         if (!inserted && partial.steps_done > it->second.steps_done) it->second = std::move(partial);
       }
@@ -214,7 +214,7 @@ JournalContents read_journal_directory(const fs::path& directory) {
   return contents;
 }
 
-void write_in_flight(const fs::path& file, const std::vector<sweep::PartialPoint>& points) {
+void write_in_flight(const fs::path& file, const std::vector<records::PartialPoint>& points) {
   std::string bytes;
   for (const auto& p : points) bytes += frame(in_flight_magic, to_bytes(p));
   write_atomically(file, bytes);

@@ -22,7 +22,7 @@ SweepFile::SweepFile(h5::File file, const config::Config& config)
       lyapunov_(config.analysis.lyapunov) {}
 
 SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
-                            const model::Weights& weights, const sweep::SweepGrid& grid, mpi::Monitor& monitor,
+                            const model::Weights& weights, const config::SweepGrid& grid, mpi::Monitor& monitor,
                             const std::vector<std::pair<std::string, std::string>>& inputs, Mode mode) {
   // Every collective HDF5 call is a step the ranks agree on before the next (io/monitor.hpp): a
   // rank whose dataset creation fails (a full disk) must not leave the others inside the next one.
@@ -119,7 +119,7 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   return f;
 }
 
-void SweepFile::write_point(const sweep::PointResult& r) {
+void SweepFile::write_point(const records::PointResult& r) {
   fault::at("row_write");
   const auto row = static_cast<hsize_t>(r.index);
   auto& d = datasets_;
@@ -127,7 +127,7 @@ void SweepFile::write_point(const sweep::PointResult& r) {
     using T = decltype(value);
     h5::write_rows<T>(d.at(name), row, 1, std::span<const T>(&value, 1));
   };
-  if (r.status == sweep::PointStatus::done) {
+  if (r.status == records::PointStatus::done) {
     const analysis::PointAnalysis& a = r.analysis;
     const auto M = static_cast<std::size_t>(features_);
     one("regime", static_cast<std::int8_t>(r.regime));

@@ -17,7 +17,7 @@ TrajectoryWriter::TrajectoryWriter(std::filesystem::path file, const config::Con
   // Chunks of ~64k rows: large enough for fast sequential writes, small enough to read a window.
   const hsize_t chunk_rows = std::max<hsize_t>(1, std::min<hsize_t>(rows, 65536));
   for (int q = 0; q < 6; ++q)
-    datasets_[q] = h5::create_dataset<double>(file_, std::string("trajectory/") + dynamics::RecordedRows::names[q],
+    datasets_[q] = h5::create_dataset<double>(file_, std::string("trajectory/") + records::RecordedRows::names[q],
                                               {rows, M}, {chunk_rows, M});
   h5::Handle group = h5::open_group(file_, "trajectory");
   h5::write_attribute(group, "first_step", static_cast<std::int64_t>(config.run.transient));
@@ -39,7 +39,7 @@ TrajectoryWriter::~TrajectoryWriter() {
   std::filesystem::remove(partial_, ignored);
 }
 
-void TrajectoryWriter::write_rows(long long first_row, const dynamics::RecordedRows& rows) {
+void TrajectoryWriter::write_rows(long long first_row, const records::RecordedRows& rows) {
   const std::size_t values = rows.rows * static_cast<std::size_t>(rows.features);
   for (int q = 0; q < 6; ++q)
     h5::write_rows<double>(datasets_[q], static_cast<hsize_t>(first_row), rows.rows,

@@ -5,29 +5,6 @@
 
 namespace attnmf::model {
 
-double numpy_pairwise_sum(const double* values, std::size_t n) {
-  // numpy's pairwise_sum: plain below 8 terms, eight interleaved partial sums up to a block of
-  // 128, recursive halves (rounded down to a multiple of 8) above.
-  if (n < 8) {
-    double sum = 0.0;
-    for (std::size_t i = 0; i < n; ++i) sum += values[i];
-    return sum;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (int j = 0; j < 8; ++j) r[j] = values[j];
-    std::size_t i = 8;
-    for (; i < n - (n % 8); i += 8)
-      for (int j = 0; j < 8; ++j) r[j] += values[i + j];
-    double sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) sum += values[i];
-    return sum;
-  }
-  std::size_t half = n / 2;
-  half -= half % 8;
-  return numpy_pairwise_sum(values, half) + numpy_pairwise_sum(values + half, n - half);
-}
-
 MeanFieldMap::MeanFieldMap(const ModelParameters& p, const Weights& w)
     : features_(p.features),
       context_(p.context),
@@ -76,41 +53,6 @@ int MeanFieldMap::position_of(std::span<const double> code) const {
     position = (position << 1) | (bit > 0 ? 1 : 0);
   }
   return position;
-}
-
-void MeanFieldMap::semantic_part(Feature f, const double* tanh_values, double* out) const {
-  // (1 − ε) · Σ_j corr_signed[j][a] tanh_j / 2^(M−1), the sum over j in order.
-  const double* table = corr_signed_[f].data();
-  for (int a = 0; a < features_; ++a) {
-    double sum = 0.0;
-    for (int j = 0; j < sign_vectors_; ++j) sum += table[static_cast<std::size_t>(j) * features_ + a] * tanh_values[j];
-    out[a] = one_minus_epsilon_ * sum * table_scale_;
-  }
-}
-
-void MeanFieldMap::mean_fields(const double* attention, int position, MeanFields& out, bool with_output,
-                               double* tanh_buffer) const {
-  // tanh(β σ_j·A) for every sign vector: the only transcendental work of the semantic part.
-  for (int j = 0; j < sign_vectors_; ++j) {
-    const double* sigma = signs_.data() + static_cast<std::size_t>(j) * features_;
-    double dot = 0.0;
-    for (int b = 0; b < features_; ++b) dot += sigma[b] * attention[b];
-    tanh_buffer[j] = std::tanh(beta_ * dot);
-  }
-  const auto add_positional = [&](Feature f, const double* semantic, double* total) {
-    const double* pe = positional_term(f, position);
-    for (int a = 0; a < features_; ++a) total[a] = semantic[a] + pe[a];
-  };
-  semantic_part(v, tanh_buffer, out.value.data());
-  add_positional(v, out.value.data(), out.value.data());
-  semantic_part(q, tanh_buffer, out.query.data());
-  add_positional(q, out.query.data(), out.query.data());
-  semantic_part(k, tanh_buffer, out.key.data());
-  add_positional(k, out.key.data(), out.key.data());
-  if (with_output) {
-    semantic_part(o, tanh_buffer, out.output_semantic.data());
-    add_positional(o, out.output_semantic.data(), out.output.data());
-  }
 }
 
 MeanFields MeanFieldMap::token_mean_fields(std::span<const int> token) const {

@@ -87,4 +87,18 @@ void write_window_file(const std::filesystem::path& path, const Window& window, 
   if (!out) throw std::runtime_error("writing window file '" + path.string() + "' failed");
 }
 
+Window token_window(const MeanFieldMap& map, std::span<const int> token) {
+  const MeanFields m = map.token_mean_fields(token);
+  Window w;
+  w.features = map.features();
+  w.context = map.context();
+  w.history = 0;
+  const int L = map.context();
+  for (int d = 0; d < L; ++d) {
+    w.attention.insert(w.attention.end(), m.value.begin(), m.value.end());
+    w.positions.push_back((L - d) % L);
+  }
+  return w;
+}
+
 }  // namespace attnmf::model

@@ -23,7 +23,7 @@
 #include "attnmf/io/space_reserve.hpp"
 #include "attnmf/io/sweep_file.hpp"
 #include "attnmf/model/weights.hpp"
-#include "attnmf/simd/lane_block.hpp"
+#include "attnmf/dynamics/engine.hpp"
 #include "attnmf/sweep/point.hpp"
 
 namespace attnmf::sweep {

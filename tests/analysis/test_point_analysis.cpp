@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "attnmf/analysis/point_analysis.hpp"
-#include "attnmf/model/integrator.hpp"
+#include "attnmf/dynamics/integrator.hpp"
 #include "attnmf/model/mean_field_map.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
@@ -419,6 +419,8 @@ TEST(PointAnalysisValidation, ReportsEveryProblemAtOnce) {
 
 PointAnalysis analyse_model(double beta, long long steps, long long transient) {
   using namespace attnmf::model;
+  using attnmf::dynamics::Integrator;
+  using attnmf::dynamics::StepRecord;
   ModelParameters parameters;
   parameters.beta = beta;
   const Weights weights = draw_weights(parameters);
@@ -431,7 +433,7 @@ PointAnalysis analyse_model(double beta, long long steps, long long transient) {
   std::vector<double> rows(6 * static_cast<std::size_t>(m));
   const StepRecord record{&rows[0], &rows[m], &rows[2 * m], &rows[3 * m], &rows[4 * m], &rows[5 * m]};
   for (long long t = transient; t < steps; ++t) {
-    integrator.step(&record);
+    integrator.step(record);
     // After the step the newest slot is the one A_t now occupies.
     analyzer.observe(record.output_semantic, record.attention, integrator.newest_position());
   }

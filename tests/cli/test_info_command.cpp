@@ -227,9 +227,9 @@ TEST_F(InfoCommand, JournalOnly) {
   {
     attnmf::io::JournalWriter writer(journal / "run-1-rank-0.journal");
     for (long long index : {0, 5, 7, 11}) {
-      attnmf::sweep::PointResult point;
+      attnmf::records::PointResult point;
       point.index = index;
-      point.status = index == 7 ? attnmf::sweep::PointStatus::failed : attnmf::sweep::PointStatus::done;
+      point.status = index == 7 ? attnmf::records::PointStatus::failed : attnmf::records::PointStatus::done;
       writer.append(point);
     }
   }

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "attnmf/dynamics/lyapunov.hpp"
-#include "attnmf/model/integrator.hpp"
+#include "attnmf/dynamics/integrator.hpp"
 #include "attnmf/model/mean_field_map.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
@@ -24,6 +24,8 @@
 namespace {
 
 using namespace attnmf::model;
+using attnmf::dynamics::Integrator;
+using attnmf::dynamics::StepRecord;
 using attnmf::dynamics::LyapunovEstimator;
 using attnmf::dynamics::LyapunovSpectrum;
 using attnmf::dynamics::TangentDynamics;
@@ -145,7 +147,7 @@ TEST_P(JacobianTest, MatchesFiniteDifferences) {
     const Window window = integrator.window();
     ASSERT_EQ(window.history, window.context - 1);
     TangentDynamics tangent(point.map, window);
-    tangent.advance(window.slot(0), window.positions[0]);
+    tangent.advance();
     const std::vector<double> expected = finite_difference_jacobian(point.map, window);
     const double error = max_relative_error(tangent.jacobian(), expected);
     worst = std::max(worst, error);
@@ -173,7 +175,7 @@ TEST(Jacobian, MatchesFiniteDifferencesWhileTheWindowGrows) {
     const Window window = integrator.window();
     ASSERT_EQ(window.history, history);
     TangentDynamics tangent(point.map, window);
-    tangent.advance(window.slot(0), window.positions[0]);
+    tangent.advance();
     EXPECT_LE(max_relative_error(tangent.jacobian(), finite_difference_jacobian(point.map, window)), 1e-8)
         << "history " << history;
     integrator.step();
@@ -190,12 +192,11 @@ TEST(TangentDynamics, FollowsTheIntegratorBitForBit) {
     TangentDynamics followed(point.map, integrator.window());
     for (int t = 0; t < 400; ++t) {
       const Window before = integrator.window();
-      followed.advance(integrator.attention().data(), integrator.newest_position());
+      followed.advance();
       TangentDynamics fresh(point.map, before);
-      fresh.advance(before.slot(0), before.positions[0]);
+      fresh.advance();
       integrator.step();
-      const std::vector<double> attention(integrator.attention().begin(), integrator.attention().end());
-      ASSERT_EQ(std::vector<double>(followed.attention().begin(), followed.attention().end()), attention) << "step " << t;
+      ASSERT_EQ(followed.attention(), integrator.attention()) << "step " << t;
       ASSERT_EQ(followed.jacobian(), fresh.jacobian()) << "step " << t;
     }
   }
@@ -209,7 +210,7 @@ TEST(TangentDynamics, ApplyEqualsTheDenseJacobian) {
     Integrator integrator = point.start();
     integrator.run(200);
     TangentDynamics tangent(point.map, integrator.window());
-    tangent.advance(integrator.attention().data(), integrator.newest_position());
+    tangent.advance();
     const int n = tangent.dimension();
     const std::vector<double>& jacobian = tangent.jacobian();
     std::mt19937 engine(7);
@@ -245,7 +246,7 @@ std::vector<double> dense_reference_exponents(const Point& point, Integrator int
   for (int i = 0; i < k; ++i) vectors[i * k + i] = 1.0;
   std::vector<double> log_growth(k, 0.0);
   for (int t = 0; t < steps; ++t) {
-    tangent.advance(integrator.attention().data(), integrator.newest_position());
+    tangent.advance();
     integrator.step();
     const std::vector<double>& jacobian = tangent.jacobian();
     std::fill(next.begin(), next.end(), 0.0);
@@ -298,7 +299,7 @@ TEST(LyapunovEstimator, MatchesBenettinOnTheDenseJacobian) {
     const std::vector<double> expected = dense_reference_exponents(point, integrator, c.k, steps);
     LyapunovEstimator lyapunov(point.map, integrator.window(), c.k);
     for (int t = 0; t < steps; ++t) {
-      lyapunov.advance(integrator.attention().data(), integrator.newest_position());
+      lyapunov.advance();
       integrator.step();
     }
     const std::vector<double> exponents = lyapunov.result().exponents;
@@ -329,7 +330,7 @@ TEST(LyapunovEstimator, SpectrumSumsToTheAverageLogDeterminant) {
     double log_det = 0.0, log_det_oldest = 0.0;
     const int steps = 2000;
     for (int t = 0; t < steps; ++t) {
-      lyapunov.advance(integrator.attention().data(), integrator.newest_position());
+      lyapunov.advance();
       integrator.step();
       log_det += log_abs_determinant(lyapunov.tangent().jacobian(), n);
       std::vector<double> oldest(static_cast<std::size_t>(M) * M);
@@ -359,8 +360,8 @@ TEST(LyapunovEstimator, LeadingExponentsDoNotDependOnHowManyAreComputed) {
   integrator.run(1000);
   LyapunovEstimator three(point.map, integrator.window(), 3), all(point.map, integrator.window(), 12);
   for (int t = 0; t < 5000; ++t) {
-    three.advance(integrator.attention().data(), integrator.newest_position());
-    all.advance(integrator.attention().data(), integrator.newest_position());
+    three.advance();
+    all.advance();
     integrator.step();
   }
   const std::vector<double> leading = three.result().exponents, spectrum = all.result().exponents;
@@ -373,7 +374,7 @@ TEST(LyapunovEstimator, TraceRecordsTheRunningEstimates) {
   Integrator integrator = point.start();
   LyapunovEstimator lyapunov(point.map, integrator.window(), 2, 100);
   for (int t = 0; t < 1050; ++t) {
-    lyapunov.advance(integrator.attention().data(), integrator.newest_position());
+    lyapunov.advance();
     integrator.step();
   }
   const LyapunovSpectrum spectrum = lyapunov.result();
@@ -384,7 +385,7 @@ TEST(LyapunovEstimator, TraceRecordsTheRunningEstimates) {
   Integrator again = point.start();
   LyapunovEstimator shorter(point.map, again.window(), 2);
   for (int t = 0; t < 1000; ++t) {
-    shorter.advance(again.attention().data(), again.newest_position());
+    shorter.advance();
     again.step();
   }
   EXPECT_EQ(shorter.result().exponents, spectrum.trace.back());
@@ -400,7 +401,7 @@ LyapunovSpectrum paper_spectrum(double beta) {
   integrator.run(1'000'000);
   LyapunovEstimator lyapunov(point.map, integrator.window(), 3);
   for (int t = 0; t < 200'000; ++t) {
-    lyapunov.advance(integrator.attention().data(), integrator.newest_position());
+    lyapunov.advance();
     integrator.step();
   }
   return lyapunov.result();
@@ -451,18 +452,18 @@ TEST(LyapunovEstimator, RestoredFromItsStateContinuesBitForBitAtAnyStep) {
     Integrator whole(map, start), first(map, start);
     LyapunovEstimator whole_lyapunov(map, start, 3), first_lyapunov(map, start, 3);
     for (int t = 0; t < 3000; ++t) {
-      whole_lyapunov.advance(whole.attention().data(), whole.newest_position());
+      whole_lyapunov.advance();
       whole.step();
     }
     for (int t = 0; t < stop; ++t) {
-      first_lyapunov.advance(first.attention().data(), first.newest_position());
+      first_lyapunov.advance();
       first.step();
     }
     Integrator second(map, first.window());
     LyapunovEstimator second_lyapunov(map, first.window(), 3);
     second_lyapunov.restore(first_lyapunov.state());
     for (int t = stop; t < 3000; ++t) {
-      second_lyapunov.advance(second.attention().data(), second.newest_position());
+      second_lyapunov.advance();
       second.step();
     }
     EXPECT_EQ(second.window().attention, whole.window().attention) << "stopped after " << stop;

@@ -22,10 +22,10 @@ class Journal : public ::testing::Test {
     fs::create_directories(dir);
   }
   void TearDown() override { fs::remove_all(dir); }
-  static sweep::PointResult result(long long index) {
-    sweep::PointResult r;
+  static records::PointResult result(long long index) {
+    records::PointResult r;
     r.index = index;
-    r.status = sweep::PointStatus::done;
+    r.status = records::PointStatus::done;
     r.regime = 1;
     r.period = 28;
     r.analysis.features = 3;
@@ -90,10 +90,10 @@ TEST_F(Journal, AForeignFileIsAClearError) {
 }
 
 TEST_F(Journal, InFlightStatesKeepTheMostAdvancedAndDropFinishedPoints) {
-  sweep::PartialPoint a{7, 1000, {3, 4, 3, std::vector<double>(12, 0.5), {0, 3, 2, 1}}, "analyzer", "", 1.5};
-  sweep::PartialPoint b = a;
+  records::PartialPoint a{7, 1000, {3, 4, 3, std::vector<double>(12, 0.5), {0, 3, 2, 1}}, "analyzer", "", 1.5};
+  records::PartialPoint b = a;
   b.steps_done = 5000;
-  sweep::PartialPoint c = a;
+  records::PartialPoint c = a;
   c.index = 9;
   io::write_in_flight(dir / "r1.inflight", {a, c});
   io::write_in_flight(dir / "r2.inflight", {b});
@@ -110,7 +110,7 @@ TEST_F(Journal, InFlightStatesKeepTheMostAdvancedAndDropFinishedPoints) {
 }
 
 TEST_F(Journal, ACorruptInFlightCheckpointIsAClearError) {
-  sweep::PartialPoint a{7, 1000, {3, 4, 3, std::vector<double>(12, 0.5), {0, 3, 2, 1}}, "", "", 1.5};
+  records::PartialPoint a{7, 1000, {3, 4, 3, std::vector<double>(12, 0.5), {0, 3, 2, 1}}, "", "", 1.5};
   io::write_in_flight(dir / "r.inflight", {a});
   fs::resize_file(dir / "r.inflight", fs::file_size(dir / "r.inflight") - 3);  // no torn tails here: written atomically
   EXPECT_THROW(io::read_journal_directory(dir), io::CheckpointError);

@@ -12,7 +12,7 @@
 #include "attnmf/io/hdf5.hpp"
 #include "attnmf/io/monitor.hpp"
 #include "attnmf/model/weights.hpp"
-#include "attnmf/simd/lane_block.hpp"
+#include "attnmf/dynamics/engine.hpp"
 #include "attnmf/sweep/driver.hpp"
 #include "attnmf/sweep/point.hpp"
 
@@ -83,7 +83,7 @@ TEST_P(SweepMpiEngines, PointsAreBitwiseThoseOfASerialRun) {
     const auto status = h5::read_all<std::uint8_t>(h5::open_dataset(file, "points/status"));
     for (long long p = 0; p < computer.grid().size(); ++p) {
       EXPECT_EQ(status[static_cast<std::size_t>(p)], 1);
-      const sweep::PointResult r = computer.compute(p);
+      const records::PointResult r = computer.compute(p);
       const auto& a = r.analysis;
       expect_identical<double>(file, "points/samples", a.samples, 300 * 3, p);
       expect_identical<double>(file, "points/final_window/attention", r.final_window.attention, 12, p);
@@ -99,7 +99,7 @@ TEST_P(SweepMpiEngines, PointsAreBitwiseThoseOfASerialRun) {
     }
     const std::string engine = h5::read_attribute<std::string>(h5::open_group(file, "provenance"), "engine");
     if (GetParam() == "scalar") EXPECT_EQ(engine, "scalar");
-    else EXPECT_EQ(engine.rfind("simd: " + simd::instruction_set() + ", 16 lanes", 0), 0U) << engine;
+    else EXPECT_EQ(engine.rfind("simd: " + dynamics::instruction_set() + ", 16 lanes", 0), 0U) << engine;
     fs::remove(path);
   }
   MPI_Barrier(MPI_COMM_WORLD);
@@ -114,9 +114,9 @@ TEST(SweepMpi, AFailingPointIsRecordedAndTheOthersCarryOn) {
   sweep::DriverOptions options;
   options.compute = [](const sweep::PointComputer& computer, long long index) {
     if (index == 7) {
-      sweep::PointResult failed;
+      records::PointResult failed;
       failed.index = index;
-      failed.status = sweep::PointStatus::failed;
+      failed.status = records::PointStatus::failed;
       failed.error = "non-finite attention at step 12 (injected by the test)";
       return failed;
     }

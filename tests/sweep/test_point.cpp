@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "attnmf/config/config.hpp"
-#include "attnmf/sweep/grid.hpp"
+#include "attnmf/config/grid.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/sweep/point.hpp"
 
@@ -23,9 +23,9 @@ config::Config long_point(const char* steps, const char* transient) {
   return config::parse(config::Command::sweep, static_cast<int>(std::size(argv)), argv).config;
 }
 
-void expect_same(const sweep::PointResult& a, const sweep::PointResult& b) {
-  ASSERT_EQ(a.status, sweep::PointStatus::done) << a.error;
-  ASSERT_EQ(b.status, sweep::PointStatus::done) << b.error;
+void expect_same(const records::PointResult& a, const records::PointResult& b) {
+  ASSERT_EQ(a.status, records::PointStatus::done) << a.error;
+  ASSERT_EQ(b.status, records::PointStatus::done) << b.error;
   EXPECT_EQ(a.analysis.samples, b.analysis.samples);
   EXPECT_EQ(a.analysis.crossings, b.analysis.crossings);
   EXPECT_EQ(a.analysis.section, b.analysis.section);
@@ -38,8 +38,8 @@ void expect_same(const sweep::PointResult& a, const sweep::PointResult& b) {
 
 // Stops the point `stops` times at irregular moments (in the transient and after it), continuing
 // each time from the saved state.
-sweep::PointResult interrupted(const sweep::PointComputer& computer, long long index, int stops) {
-  std::optional<sweep::PartialPoint> partial;
+records::PointResult interrupted(const sweep::PointComputer& computer, long long index, int stops) {
+  std::optional<records::PartialPoint> partial;
   for (int attempt = 0;; ++attempt) {
     std::atomic<bool> stop{false};
     std::jthread stopper;
@@ -49,8 +49,8 @@ sweep::PointResult interrupted(const sweep::PointComputer& computer, long long i
         stop = true;
       });
     auto outcome = computer.compute(index, &stop, partial ? &*partial : nullptr);
-    if (auto* result = std::get_if<sweep::PointResult>(&outcome)) return *result;
-    partial = std::get<sweep::PartialPoint>(outcome);
+    if (auto* result = std::get_if<records::PointResult>(&outcome)) return *result;
+    partial = std::get<records::PartialPoint>(outcome);
   }
 }
 
@@ -59,7 +59,7 @@ TEST(PointContinuation, StoppedAndContinuedEqualsUninterrupted) {
   const model::Weights weights = model::draw_weights(cfg.model);
   const sweep::PointComputer computer(cfg, weights);
   for (long long index : {0LL, 1LL}) {
-    const sweep::PointResult straight = computer.compute(index);
+    const records::PointResult straight = computer.compute(index);
     expect_same(interrupted(computer, index, 5), straight);
   }
 }
@@ -70,14 +70,14 @@ TEST(PointContinuation, AStopRequestedBeforeTheStartReturnsTheStartingState) {
   const sweep::PointComputer computer(cfg, weights);
   std::atomic<bool> stop{true};
   const auto outcome = computer.compute(0, &stop, nullptr);
-  ASSERT_TRUE(std::holds_alternative<sweep::PartialPoint>(outcome));
-  const auto& partial = std::get<sweep::PartialPoint>(outcome);
+  ASSERT_TRUE(std::holds_alternative<records::PartialPoint>(outcome));
+  const auto& partial = std::get<records::PartialPoint>(outcome);
   EXPECT_EQ(partial.steps_done, 0);
   EXPECT_EQ(partial.index, 0);
 }
 
 TEST(SweepGrid, IndexesBetaFastest) {
-  const sweep::SweepGrid grid({1, 2, 3}, {10, 20}, {0.1, 0.2});
+  const config::SweepGrid grid({1, 2, 3}, {10, 20}, {0.1, 0.2});
   EXPECT_EQ(grid.size(), 12);
   const auto p = grid.point((1 * 2 + 1) * 3 + 2);
   EXPECT_EQ(p.beta, 3);
@@ -106,8 +106,8 @@ TEST_P(PaperRegimes, TheSixBetaValuesOfTheTrajectoryFigure) {
   const sweep::PointComputer computer(cfg, weights);
   const int expected[] = {2, 2, 3, 1, 3, 3};  // quasi-periodic, quasi-periodic, chaotic, periodic, chaotic, chaotic
   for (long long p = 0; p < 6; ++p) {
-    const sweep::PointResult r = computer.compute(p);
-    ASSERT_EQ(r.status, sweep::PointStatus::done) << r.error;
+    const records::PointResult r = computer.compute(p);
+    ASSERT_EQ(r.status, records::PointStatus::done) << r.error;
     EXPECT_EQ(r.regime, expected[p]) << "beta = " << computer.grid().point(p).beta << ", lambda_1 = " << r.lyapunov[0]
                                      << ", K = " << r.zero_one;
     if (p == 3) {
@@ -129,8 +129,8 @@ TEST(ZeroBeta, IsAFixedPointWithExponentsMinusInfinity) {
                           "--run.engine", engine};
     const config::Config cfg = config::parse(config::Command::sweep, static_cast<int>(std::size(argv)), argv).config;
     const model::Weights weights = model::draw_weights(cfg.model);
-    const sweep::PointResult r = sweep::PointComputer(cfg, weights).compute(0);
-    ASSERT_EQ(r.status, sweep::PointStatus::done) << engine << ": " << r.error;
+    const records::PointResult r = sweep::PointComputer(cfg, weights).compute(0);
+    ASSERT_EQ(r.status, records::PointStatus::done) << engine << ": " << r.error;
     EXPECT_EQ(r.regime, 0) << engine;
     ASSERT_EQ(r.lyapunov.size(), 3U);
     for (double exponent : r.lyapunov) EXPECT_EQ(exponent, -std::numeric_limits<double>::infinity()) << engine;

@@ -1,5 +1,7 @@
 #pragma once
-// The tangent map of the mean-field map and its Lyapunov exponents (docs/model.md §2 and §5).
+// The tangent map of the mean-field map and its Lyapunov exponents (docs/model.md §2 and §5), for one
+// point: the scalar engine's tangent dynamics (engine.hpp, src/dynamics/kernel.inc) behind the
+// interface of a single trajectory, with the dense Jacobian formed on demand for tests and analyses.
 //
 // The state of the map as a dynamical system is the attention window x_t = (A_{t−1}, …, A_{t−L}),
 // newest first, M·L numbers. The positional window only rotates (its exponents are exactly 0), so
@@ -21,87 +23,47 @@
 // Because det J = ± det B_{L−1}, the sum of all M·L exponents is ⟨log |det B_{L−1}|⟩: the oldest
 // slot's softmax weight sets the volume contraction.
 
-#include <span>
+#include <memory>
 #include <vector>
 
+#include "attnmf/dynamics/engine.hpp"
 #include "attnmf/model/mean_field_map.hpp"
 #include "attnmf/model/window.hpp"
 
 namespace attnmf::dynamics {
 
-// The map's forward step and its Jacobian, following an Integrator step by step.
+// One trajectory with its tangent dynamics: each advance() is a step of the map and of `vectors`
+// tangent vectors, after which the step's Jacobian can be read.
 class TangentDynamics {
  public:
-  // Caches the value and key mean fields, and their derivative blocks, of every older slot of the
-  // window that holds a token. The map must outlive this object.
-  TangentDynamics(const model::MeanFieldMap& map, const model::Window& window);
+  // The map must outlive this object.
+  TangentDynamics(const model::MeanFieldMap& map, const model::Window& window, int vectors = 1);
+  TangentDynamics(const TangentDynamics& other);
+  TangentDynamics(TangentDynamics&&) noexcept = default;
 
-  // One step from A_{t−1} at the newest slot's position: exactly what the Integrator steps from,
-  // `integrator.attention().data()` and `integrator.newest_position()` read before `integrator.step()`.
-  // The new slot's mean fields are computed with the Integrator's arithmetic, so attention() is then
-  // bit for bit the Integrator's A_t and the cached window follows the Integrator's.
-  void advance(const double* previous_attention, int position);
+  // One step from the present window.
+  void advance() { engine_->run(1); }
 
   // The last step's Jacobian ∂x_{t+1}/∂x_t, dense, row-major [M·L][M·L], slots newest first.
-  // Formed on demand (for tests and small analyses; apply() never forms it).
-  const std::vector<double>& jacobian() const;
+  std::vector<double> jacobian() const;
   // The first block row [B_0 … B_{L−1}], row-major [M][M·L]: the only part of the Jacobian that is
-  // not a shift. Formed on demand.
-  const std::vector<double>& first_block_row() const;
+  // not a shift.
+  std::vector<double> first_block_row() const { return engine_->first_block_row(0); }
   // Multiplies the tangent vectors, the k columns of a row-major [M·L][k] matrix (slots newest
   // first), by the last step's Jacobian in place, in O(M²·L·k): the first block row gives the new
   // top block, the rest is a shift by one slot.
   void apply(std::vector<double>& vectors, int k) const;
 
   // A_t of the last step.
-  std::span<const double> attention() const { return attention_; }
-  int features() const { return features_; }
-  int context() const { return context_; }
-  int dimension() const { return features_ * context_; }
+  std::vector<double> attention() const;
+  int features() const { return engine_->features(); }
+  int context() const { return engine_->context(); }
+  int dimension() const { return features() * context(); }
+  const Engine& engine() const { return *engine_; }
+  Engine& engine() { return *engine_; }
 
  private:
-  friend class LyapunovEstimator;
-
-  // The step for M known at compile time (0: taken at run time), so that the loops over features
-  // and sign vectors unroll, as in the Integrator; the arithmetic is the same for every M.
-  using StepKernel = void (TangentDynamics::*)(const double*, int);
-  template <int kFeatures>
-  void step_kernel(const double* previous_attention, int position);
-  // Mean fields m^v, m^k (into the ring at `index`) and m^q, and the blocks D^v, D^k, D^q, of the
-  // token produced by `attention` at `position`.
-  template <int kFeatures>
-  void newest_slot(const double* attention, int position, int index);
-  // The tangent step on k vectors stored one after another ([k][M·L]) with their slots in ring
-  // order, as this object stores its window: the shift is then free (the new top block overwrites
-  // the dropped oldest slot) and the first block row is one dense M × M·L product. The estimator
-  // keeps its vectors this way from the start, when ring and window order coincide.
-  // M and k are template parameters for the common small cases (0: taken at run time).
-  template <int kFeatures, int kVectors>
-  void apply_in_ring_order(double* vectors, int k) const;
-
-  const model::MeanFieldMap* map_;
-  int features_, context_, sign_vectors_;
-  int head_ = 0;     // ring index of the newest slot
-  int history_ = 0;  // older slots holding a token, as in the Integrator
-  // Per slot, in rings of L indexed from head_: m^v, m^k [L][M] and D^v, D^k [L][M][M].
-  std::vector<double> value_, key_, value_derivative_, key_derivative_;
-  // Of the newest token only: m^q, D^q, tanh(β σ_j·A) and 1 − tanh².
-  std::vector<double> query_, query_derivative_, tanh_, sech2_;
-  // For α = v, k, q: (1 − ε) β K^α[σ_j][a] σ_j[b] / 2^(M−1), [3][M][M][J], so that
-  // D^α[a][b] = Σ_j derivative_table_[α][a][b][j] (1 − tanh²_j), a dot product per entry.
-  std::vector<double> derivative_table_;
-  // The last step: softmax weights over the slots newest first, and A_t.
-  std::vector<double> weights_, attention_;
-  // The last step's first block row [M][M·L] with its column blocks in ring order: slot e of the
-  // window before the step at ring index (head_ + 1 + e) mod L (head_ has moved on by then).
-  std::vector<double> ring_row_;
-  // Scratch: D^k(d)ᵀ m^q and D^q(0)ᵀ m^k(d) [2][L][M], and the query part of B_0 [M][M].
-  std::vector<double> score_gradient_, query_part_;
-  int slots_ = 0;  // slots that took part in the last step
-  StepKernel step_kernel_;
-  // Caches of the const accessors and their scratch: one object serves one thread.
-  mutable std::vector<double> first_row_, dense_, apply_scratch_;
-  mutable bool first_row_current_ = false, dense_current_ = false;
+  std::unique_ptr<Engine> engine_;
 };
 
 // The running estimates of the k largest Lyapunov exponents, natural log per step.
@@ -112,8 +74,7 @@ struct LyapunovSpectrum {
   std::vector<std::vector<double>> trace;
 };
 
-// Benettin's method: k tangent vectors pushed through the tangent map and re-orthonormalised after
-// every step (modified Gram–Schmidt, the QR of the M·L × k matrix); λ_i is the average of log |R_ii|.
+// Benettin's method on one trajectory (Engine::start_tangent).
 //
 // Double precision resolves an exponent only while the per-step contraction of its direction,
 // relative to the leading one, stays well above the rounding of 1e-16: the leading exponents a
@@ -122,48 +83,26 @@ struct LyapunovSpectrum {
 class LyapunovEstimator {
  public:
   // k: how many of the largest exponents (1 … M·L). trace_every > 0 keeps the running estimates
-  // every trace_every steps. The initial tangent vectors are the first k columns of the identity,
-  // so that a result is reproducible bit for bit.
+  // every trace_every steps.
   LyapunovEstimator(const model::MeanFieldMap& map, const model::Window& window, int k, long long trace_every = 0);
 
-  // One step of the map and of the tangent vectors; same arguments as TangentDynamics::advance.
-  void advance(const double* previous_attention, int position);
+  // One step of the map and of the tangent vectors.
+  void advance();
 
   LyapunovSpectrum result() const;
   const TangentDynamics& tangent() const { return tangent_; }
   int exponent_count() const { return k_; }
 
-  // The running state, for a point stopped mid-trajectory (sweep checkpoints). The tangent vectors
-  // are kept in window order (newest slot first), so that an estimator constructed again from the
+  // The running state, for a point stopped mid-trajectory: an estimator constructed again from the
   // same window and given this state continues bit for bit. The convergence trace is not kept.
-  struct State {
-    long long steps = 0;
-    std::vector<double> vectors, log_sum, stretch;
-    template <class Archive>
-    void serialize(Archive& archive, unsigned /*version*/) {
-      archive& steps& vectors& log_sum& stretch;
-    }
-  };
-  State state() const;
+  using State = TangentState;
+  State state() const { return tangent_.engine().tangent_state(0); }
   void restore(const State& state);
 
  private:
-  // The tangent step and Gram–Schmidt for M and k known at compile time (0: taken at run time).
-  using StepKernel = void (LyapunovEstimator::*)(const double*, int);
-  template <int kFeatures, int kVectors>
-  void step_kernel(const double* previous_attention, int position);
-  static StepKernel select_kernel(int features, int k);
-  std::vector<double> running_estimates() const;
-
   TangentDynamics tangent_;
   int k_;
   long long trace_every_;
-  StepKernel step_kernel_;
-  long long steps_ = 0;
-  std::vector<double> vectors_;  // [k][M·L], orthonormal, slots in the tangent map's ring order
-  // log Π_t |R_ii(t)| is kept as log_sum_[i] + log(stretch_[i]): the product of the latest |R_ii| is
-  // folded into the sum only when it leaves [2^−300, 2^300], so that a step needs no logarithm.
-  std::vector<double> log_sum_, stretch_;
   std::vector<std::vector<double>> trace_;
 };
 

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "attnmf/sweep/point.hpp"
+#include "attnmf/records/point.hpp"
 
 namespace attnmf::io {
 
@@ -43,7 +43,7 @@ class JournalWriter {
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
   ~JournalWriter();
-  void append(const sweep::PointResult& result);
+  void append(const records::PointResult& result);
 
  private:
   std::filesystem::path path_;
@@ -51,8 +51,8 @@ class JournalWriter {
 };
 
 struct JournalContents {
-  std::map<long long, sweep::PointResult> points;       // by grid index
-  std::map<long long, sweep::PartialPoint> in_flight;   // points stopped mid-trajectory, not finished
+  std::map<long long, records::PointResult> points;       // by grid index
+  std::map<long long, records::PartialPoint> in_flight;   // points stopped mid-trajectory, not finished
   std::vector<std::filesystem::path> in_flight_files;
   std::vector<std::string> notes;                       // e.g. a torn last frame, ignored
 };
@@ -63,7 +63,7 @@ struct JournalContents {
 JournalContents read_journal_directory(const std::filesystem::path& directory);
 
 // Atomically (temporary file, fsync, rename, fsync of the directory).
-void write_in_flight(const std::filesystem::path& file, const std::vector<sweep::PartialPoint>& points);
+void write_in_flight(const std::filesystem::path& file, const std::vector<records::PartialPoint>& points);
 void write_manifest(const std::filesystem::path& directory, const std::vector<std::pair<std::string, std::string>>& keys);
 // "crc32 1a2b3c4d, 448 bytes": what the manifest and the sweep file record of an input file, so that
 // --resume notices a changed input. Throws std::runtime_error when it cannot be read.

@@ -16,8 +16,8 @@
 #include "attnmf/io/hdf5.hpp"
 #include "attnmf/io/monitor.hpp"
 #include "attnmf/model/weights.hpp"
-#include "attnmf/sweep/grid.hpp"
-#include "attnmf/sweep/point.hpp"
+#include "attnmf/config/grid.hpp"
+#include "attnmf/records/point.hpp"
 
 namespace attnmf::io {
 
@@ -30,11 +30,11 @@ class SweepFile {
   // throws io::mpi::RankFault on all at the same step. `inputs` (key, checksum of an input file)
   // become root attributes.
   static SweepFile create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
-                          const model::Weights& weights, const sweep::SweepGrid& grid, mpi::Monitor& monitor,
+                          const model::Weights& weights, const config::SweepGrid& grid, mpi::Monitor& monitor,
                           const std::vector<std::pair<std::string, std::string>>& inputs, Mode mode = Mode::exclusive);
 
   // Independent: the rows of one point. The status is written last.
-  void write_point(const sweep::PointResult& result);
+  void write_point(const records::PointResult& result);
   // Collective, agreed through `monitor`.
   void close(mpi::Monitor& monitor);
 

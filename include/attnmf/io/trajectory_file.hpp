@@ -6,7 +6,7 @@
 #include "attnmf/analysis/classification.hpp"
 #include "attnmf/analysis/point_analysis.hpp"
 #include "attnmf/config/config.hpp"
-#include "attnmf/dynamics/trajectory.hpp"
+#include "attnmf/records/recorded_rows.hpp"
 #include "attnmf/io/hdf5.hpp"
 #include "attnmf/io/result_file.hpp"
 #include "attnmf/io/space_reserve.hpp"
@@ -23,7 +23,7 @@ class TrajectoryWriter {
   TrajectoryWriter& operator=(const TrajectoryWriter&) = delete;
   ~TrajectoryWriter();
 
-  void write_rows(long long first_row, const dynamics::RecordedRows& rows);
+  void write_rows(long long first_row, const records::RecordedRows& rows);
   // /analysis: what a sweep point records (regime, period, exponents, indicators, crossings) and,
   // when asked for, the running Lyapunov estimates [rows][k].
   void write_analysis(const analysis::PointAnalysis& analysis, const analysis::Verdict& verdict,

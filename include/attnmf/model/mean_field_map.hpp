@@ -1,5 +1,6 @@
 #pragma once
-// The mean-field map of docs/model.md §2 for one parameter point, and its integrator.
+// The mean-field map of docs/model.md §2 for one parameter point: everything a step needs that does
+// not change along a trajectory (the step itself is the engine's, dynamics/engine.hpp).
 //
 // The arithmetic follows the authors' implementation operation by operation (sums in the same order,
 // the same softmax shift, the positional weight computed as 1 − (1 − ε)), so that trajectories agree
@@ -33,11 +34,6 @@ class MeanFieldMap {
   double beta() const { return beta_; }
   double gamma_eff() const { return gamma_eff_; }
 
-  // m^α(A, p) of docs/model.md §2 for the token at `position` (0 … 2^P − 1). `tanh_buffer` has
-  // 2^(M−1) entries. The output mean fields are filled only when `with_output` is set: the dynamics
-  // never needs them.
-  void mean_fields(const double* attention, int position, MeanFields& out, bool with_output,
-                   double* tanh_buffer) const;
   // The same for a token given as bits (docs/model.md §3, start from a token): x_se·W^α_se/N_se etc.
   MeanFields token_mean_fields(std::span<const int> token) const;
 
@@ -46,7 +42,7 @@ class MeanFieldMap {
   // The inverse; throws std::invalid_argument unless every entry is ±1.
   int position_of(std::span<const double> code) const;
 
-  // Interface used by the integrators: raw tables.
+  // The tables the engines (dynamics/engine.hpp) compute m^α(A, p) of docs/model.md §2 from.
   const double* signs() const { return signs_.data(); }                  // [J][M] as ±1.0
   const double* corr_signed(Feature f) const { return corr_signed_[f].data(); }  // [J][M]
   const double* positional_term(Feature f, int position) const {
@@ -56,8 +52,6 @@ class MeanFieldMap {
   double table_scale() const { return table_scale_; }
 
  private:
-  void semantic_part(Feature f, const double* tanh_values, double* out) const;
-
   int features_, context_, positional_bits_, sign_vectors_;
   double beta_, gamma_eff_;
   double one_minus_epsilon_;  // the reference's se_per_contribution = 1 − ε
@@ -71,8 +65,5 @@ class MeanFieldMap {
   int semantic_bits_;
 };
 
-// numpy's pairwise summation (add.reduce on a contiguous float64 array), whose rounding the
-// reference's softmax normalisation inherits.
-double numpy_pairwise_sum(const double* values, std::size_t n);
 
 }  // namespace attnmf::model

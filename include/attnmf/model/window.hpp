@@ -28,4 +28,12 @@ struct Window {
 Window read_window_file(const std::filesystem::path& path, const MeanFieldMap& map);
 void write_window_file(const std::filesystem::path& path, const Window& window, const MeanFieldMap& map);
 
+// The window a trajectory started from a token begins with (docs/model.md §3): the token's mean
+// fields give the first attention over a one-slot window (the softmax over one slot is exactly 1,
+// so that attention is its value mean field), and the window then grows by one slot per step
+// (history 0). The positional window starts full, the newest slot at position 0, then L−1, …, 1.
+// Every slot holds that first attention, although only the newest takes part: this is what
+// reproduces the authors' trajectories. Throws std::invalid_argument for a token of the wrong length.
+Window token_window(const MeanFieldMap& map, std::span<const int> token);
+
 }  // namespace attnmf::model

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "attnmf/config/config.hpp"
+#include "attnmf/records/point.hpp"
 
 namespace attnmf::sweep {
 
@@ -51,7 +52,6 @@ struct SweepSummary {
 };
 
 class PointComputer;
-struct PointResult;
 
 struct DriverOptions {
   std::string command_line;
@@ -62,7 +62,7 @@ struct DriverOptions {
   // stops handing out work, saves the points in flight and closes the file consistently.
   std::function<bool()> stop_requested;
   // Replaces PointComputer::compute: a seam for tests that need a point to fail or to be slow.
-  std::function<PointResult(const PointComputer&, long long)> compute;
+  std::function<records::PointResult(const PointComputer&, long long)> compute;
 };
 
 // Collective over `comm`. Creates output.file (refusing an existing one) — or, with `resume`,

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "attnmf/model/integrator.hpp"
+#include "attnmf/dynamics/integrator.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
 #include "attnmf/version.hpp"
@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   using namespace attnmf::model;
+  using attnmf::dynamics::Integrator;
+  using attnmf::dynamics::StepRecord;
   ModelParameters parameters;
   parameters.beta = 0.5;
   const Weights weights = draw_weights(parameters);
@@ -29,7 +31,7 @@ int main(int argc, char** argv) {
   const int M = parameters.features;
   std::vector<double> row(6 * static_cast<std::size_t>(M));
   const StepRecord record{&row[0], &row[M], &row[2 * M], &row[3 * M], &row[4 * M], &row[5 * M]};
-  for (int t = 0; t < 200; ++t) integrator.step(&record);
+  for (int t = 0; t < 200; ++t) integrator.step(record);
 
   std::ifstream in(argv[2]);
   std::string line, last;

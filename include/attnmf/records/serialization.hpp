@@ -1,7 +1,8 @@
 #pragma once
 // Boost.Serialization of the values that cross a process boundary: a point's result (the sweep
-// journal) and a point stopped mid-trajectory (the in-flight checkpoint). Both are written inside
-// the versioned, checksummed frames of io/journal.hpp.
+// journal), a point stopped mid-trajectory (the in-flight checkpoint) and the running states inside
+// it. io/journal.hpp writes them inside versioned, checksummed frames. (PointResult::lyapunov_trace
+// is not stored: only attnmf trajectory asks for it, and it writes its own file.)
 
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
@@ -10,7 +11,7 @@
 
 #include "attnmf/analysis/point_analysis.hpp"
 #include "attnmf/model/window.hpp"
-#include "attnmf/sweep/point.hpp"
+#include "attnmf/records/point.hpp"
 
 #include <sstream>
 #include <string>
@@ -29,19 +30,19 @@ void serialize(Archive& a, attnmf::analysis::PointAnalysis& p, unsigned) {
 }
 
 template <class Archive>
-void serialize(Archive& a, attnmf::sweep::PointResult& r, unsigned) {
+void serialize(Archive& a, attnmf::records::PointResult& r, unsigned) {
   a& r.index& r.status& r.error& r.analysis& r.lyapunov& r.zero_one& r.zero_band& r.regime& r.paper_regime& r.period&
       r.final_window& r.seconds;
 }
 
 template <class Archive>
-void serialize(Archive& a, attnmf::sweep::PartialPoint& p, unsigned) {
+void serialize(Archive& a, attnmf::records::PartialPoint& p, unsigned) {
   a& p.index& p.steps_done& p.window& p.analyzer_state& p.lyapunov_state& p.seconds;
 }
 
 }  // namespace boost::serialization
 
-namespace attnmf::io {
+namespace attnmf::records {
 
 // A value as the bytes of a binary archive, and back (throws boost::archive::archive_exception on
 // bytes it cannot read).
@@ -62,4 +63,4 @@ void from_bytes(const std::string& bytes, T& value) {
   archive >> value;
 }
 
-}  // namespace attnmf::io
+}  // namespace attnmf::records

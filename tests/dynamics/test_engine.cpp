@@ -1,4 +1,4 @@
-// The SIMD lane engine against the scalar engine (model::Integrator, dynamics::LyapunovEstimator)
+// The SIMD lane engine against the scalar engine (dynamics::Integrator, dynamics::LyapunovEstimator)
 // and against the authors' implementation (tests/reference/traj_*), on every instruction set this
 // CPU runs; and the determinism a sweep relies on: a point's numbers do not depend on its lane, on
 // the other points of its block, or on where a block was stopped and resumed.
@@ -12,16 +12,16 @@
 
 #include "../model/reference_fixtures.hpp"
 #include "attnmf/dynamics/lyapunov.hpp"
-#include "attnmf/model/integrator.hpp"
+#include "attnmf/dynamics/integrator.hpp"
 #include "attnmf/model/mean_field_map.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
-#include "attnmf/simd/lane_block.hpp"
+#include "attnmf/dynamics/engine.hpp"
 
 namespace {
 
 using namespace attnmf;
-using simd::kLanes;
+using dynamics::kLanes;
 
 // kLanes maps of one weight draw: lane i at β = beta(i), with γ and ε varied too unless `paper`.
 struct Block {
@@ -55,10 +55,10 @@ std::vector<double> spread_betas(double lo, double hi) {
 std::vector<model::Window> scalar_windows(const Block& block, int steps) {
   std::vector<model::Window> windows;
   for (const model::MeanFieldMap* map : block.maps) {
-    model::Integrator integrator = [&] {
+    dynamics::Integrator integrator = [&] {
       if (block.base.context == 4 && block.base.features == 3)
-        return model::Integrator(*map, model::read_window_file(attnmf::testing::reference_path("checkpoint_window.txt"), *map));
-      return model::Integrator::from_token(*map, model::initial_token(block.weights, 0));
+        return dynamics::Integrator(*map, model::read_window_file(attnmf::testing::reference_path("checkpoint_window.txt"), *map));
+      return dynamics::Integrator::from_token(*map, model::initial_token(block.weights, 0));
     }();
     integrator.run(steps);
     windows.push_back(integrator.window());
@@ -84,17 +84,17 @@ TEST_P(OneStep, AgreesWithTheScalarEngineTo1e13) {
   const Block block(p, spread_betas(0.05, 3.0), true);
   for (int warm : {0, 7, 503}) {
     const std::vector<model::Window> windows = scalar_windows(block, warm);
-    for (const std::string& isa : simd::instruction_sets()) {
-      auto lanes = simd::make_lane_block(block.maps, windows, isa);
+    for (const std::string& isa : dynamics::instruction_sets()) {
+      auto lanes = dynamics::make_engine(block.maps, windows, isa);
       const int M = p.features;
       std::vector<double> semantic(static_cast<std::size_t>(M) * kLanes), attention(semantic.size());
-      lanes->step_recorded(semantic.data(), attention.data());
+      lanes->step({attention.data(), nullptr, semantic.data()});
       for (int w = 0; w < kLanes; ++w) {
-        model::Integrator integrator(*block.maps[static_cast<std::size_t>(w)], windows[static_cast<std::size_t>(w)]);
+        dynamics::Integrator integrator(*block.maps[static_cast<std::size_t>(w)], windows[static_cast<std::size_t>(w)]);
         std::vector<double> row(static_cast<std::size_t>(6 * M));
-        const model::StepRecord record{row.data(), row.data() + M, row.data() + 2 * M,
+        const dynamics::StepRecord record{row.data(), row.data() + M, row.data() + 2 * M,
                                        row.data() + 3 * M, row.data() + 4 * M, row.data() + 5 * M};
-        integrator.step(&record);
+        integrator.step(record);
         for (int a = 0; a < M; ++a) {
           EXPECT_NEAR(attention[static_cast<std::size_t>(a * kLanes + w)], record.attention[a], 1e-13)
               << isa << " lane " << w << " feature " << a << " after " << warm;
@@ -137,18 +137,21 @@ TEST_P(ReferenceRows, EarlyRowsMatchTheAuthorsImplementation) {
   betas[lane] = f.beta;
   const Block block(model::ModelParameters{}, betas, false);
   const int M = block.base.features;
-  for (const std::string& isa : simd::instruction_sets()) {
-    std::unique_ptr<simd::LaneBlock> lanes;
+  for (const std::string& isa : dynamics::instruction_sets()) {
+    std::unique_ptr<dynamics::Engine> lanes;
     if (f.from_token) {
-      lanes = simd::make_lane_block_from_token(block.maps, model::initial_token(block.weights, 0), isa);
+      std::vector<model::Window> windows;
+      for (const model::MeanFieldMap* map : block.maps)
+        windows.push_back(model::token_window(*map, model::initial_token(block.weights, 0)));
+      lanes = dynamics::make_engine(block.maps, windows, isa);
     } else {
       const model::Window start =
           model::read_window_file(attnmf::testing::reference_path("checkpoint_window.txt"), *block.maps[0]);
-      lanes = simd::make_lane_block(block.maps, std::vector<model::Window>(kLanes, start), isa);
+      lanes = dynamics::make_engine(block.maps, std::vector<model::Window>(kLanes, start), isa);
     }
     std::vector<double> semantic(static_cast<std::size_t>(M) * kLanes), attention(semantic.size());
     for (int t = 0; t < f.tight_rows; ++t) {
-      lanes->step_recorded(semantic.data(), attention.data());
+      lanes->step({attention.data(), nullptr, semantic.data()});
       const auto& row = expected[static_cast<std::size_t>(t)];
       for (int a = 0; a < M; ++a) {
         ASSERT_NEAR(attention[static_cast<std::size_t>(a * kLanes + lane)], row[static_cast<std::size_t>(1 + a)], 1e-9)
@@ -176,15 +179,15 @@ TEST(Tangent, OneStepAgreesWithTheScalarEstimator) {
   const Block block(model::ModelParameters{}, spread_betas(0.3, 2.9), false);
   const std::vector<model::Window> windows = scalar_windows(block, 1001);
   const int n = 12;
-  for (const std::string& isa : simd::instruction_sets()) {
-    auto lanes = simd::make_lane_block(block.maps, windows, isa);
+  for (const std::string& isa : dynamics::instruction_sets()) {
+    auto lanes = dynamics::make_engine(block.maps, windows, isa);
     lanes->start_tangent(n);
     std::vector<double> semantic(3 * kLanes), attention(3 * kLanes);
-    lanes->step_recorded(semantic.data(), attention.data());
+    lanes->step({attention.data(), nullptr, semantic.data()});
     for (int w = 0; w < kLanes; ++w) {
       dynamics::LyapunovEstimator scalar(*block.maps[static_cast<std::size_t>(w)], windows[static_cast<std::size_t>(w)], n);
-      model::Integrator integrator(*block.maps[static_cast<std::size_t>(w)], windows[static_cast<std::size_t>(w)]);
-      scalar.advance(integrator.attention().data(), integrator.newest_position());
+      dynamics::Integrator integrator(*block.maps[static_cast<std::size_t>(w)], windows[static_cast<std::size_t>(w)]);
+      scalar.advance();
       const auto expected = scalar.state(), got = lanes->tangent_state(w);
       ASSERT_EQ(got.steps, 1);
       ASSERT_EQ(got.vectors.size(), expected.vectors.size());
@@ -203,16 +206,16 @@ TEST(Tangent, ExponentsAgreeWithTheScalarEstimator) {
   const std::vector<double> betas{0.5, 1.0, 1.26, 1.27, 1.4, 2.0, 2.5, 2.9};
   const Block block(model::ModelParameters{}, betas, false);
   const std::vector<model::Window> windows = scalar_windows(block, 20000);
-  auto lanes = simd::make_lane_block(block.maps, windows);
+  auto lanes = dynamics::make_engine(block.maps, windows);
   lanes->start_tangent(3);
   std::vector<double> semantic(3 * kLanes), attention(3 * kLanes);
   constexpr int steps = 20000;
-  for (int t = 0; t < steps; ++t) lanes->step_recorded(semantic.data(), attention.data());
+  for (int t = 0; t < steps; ++t) lanes->step({attention.data(), nullptr, semantic.data()});
   for (std::size_t w = 0; w < betas.size(); ++w) {
-    model::Integrator integrator(*block.maps[w], windows[w]);
+    dynamics::Integrator integrator(*block.maps[w], windows[w]);
     dynamics::LyapunovEstimator scalar(*block.maps[w], windows[w], 3);
     for (int t = 0; t < steps; ++t) {
-      scalar.advance(integrator.attention().data(), integrator.newest_position());
+      scalar.advance();
       integrator.step();
     }
     const auto expected = scalar.result().exponents, got = lanes->exponents(static_cast<int>(w));
@@ -234,16 +237,16 @@ TEST(Determinism, APointsNumbersDoNotDependOnItsLaneOrNeighbours) {
   second[11] = 1.27;
   const Block a(model::ModelParameters{}, first, false), b(model::ModelParameters{}, second, false);
   const model::Window start = model::read_window_file(attnmf::testing::reference_path("checkpoint_window.txt"), *a.maps[0]);
-  auto x = simd::make_lane_block(a.maps, std::vector<model::Window>(kLanes, start));
-  auto y = simd::make_lane_block(b.maps, std::vector<model::Window>(kLanes, start));
+  auto x = dynamics::make_engine(a.maps, std::vector<model::Window>(kLanes, start));
+  auto y = dynamics::make_engine(b.maps, std::vector<model::Window>(kLanes, start));
   x->run(3001);
   y->run(3001);
   x->start_tangent(3);
   y->start_tangent(3);
   std::vector<double> s(3 * kLanes), t(3 * kLanes);
   for (int i = 0; i < 5000; ++i) {
-    x->step_recorded(s.data(), t.data());
-    y->step_recorded(s.data(), t.data());
+    x->step({t.data(), nullptr, s.data()});
+    y->step({t.data(), nullptr, s.data()});
   }
   EXPECT_EQ(x->window(0).attention, y->window(11).attention);
   EXPECT_EQ(x->exponents(0), y->exponents(11));
@@ -255,35 +258,35 @@ TEST(Determinism, ABlockRebuiltFromItsSavedStateContinuesBitForBit) {
   const Block block(model::ModelParameters{}, spread_betas(0.5, 2.9), false);
   const model::Window start = model::read_window_file(attnmf::testing::reference_path("checkpoint_window.txt"), *block.maps[0]);
   std::vector<double> s(3 * kLanes), t(3 * kLanes);
-  auto whole = simd::make_lane_block(block.maps, std::vector<model::Window>(kLanes, start));
-  auto first = simd::make_lane_block(block.maps, std::vector<model::Window>(kLanes, start));
+  auto whole = dynamics::make_engine(block.maps, std::vector<model::Window>(kLanes, start));
+  auto first = dynamics::make_engine(block.maps, std::vector<model::Window>(kLanes, start));
   for (auto* lanes : {whole.get(), first.get()}) {
     lanes->run(1001);
     lanes->start_tangent(3);
   }
-  for (int i = 0; i < 4000; ++i) whole->step_recorded(s.data(), t.data());
-  for (int i = 0; i < 1237; ++i) first->step_recorded(s.data(), t.data());
+  for (int i = 0; i < 4000; ++i) whole->step({t.data(), nullptr, s.data()});
+  for (int i = 0; i < 1237; ++i) first->step({t.data(), nullptr, s.data()});
   std::vector<model::Window> saved;
   for (int w = 0; w < kLanes; ++w) saved.push_back(first->window(w));
-  auto rebuilt = simd::make_lane_block(block.maps, saved);
+  auto rebuilt = dynamics::make_engine(block.maps, saved);
   rebuilt->start_tangent(3);
   for (int w = 0; w < kLanes; ++w) rebuilt->restore_tangent(w, first->tangent_state(w));
-  for (int i = 1237; i < 4000; ++i) rebuilt->step_recorded(s.data(), t.data());
+  for (int i = 1237; i < 4000; ++i) rebuilt->step({t.data(), nullptr, s.data()});
   for (int w = 0; w < kLanes; ++w) {
     EXPECT_EQ(rebuilt->window(w).attention, whole->window(w).attention) << "lane " << w;
     EXPECT_EQ(rebuilt->exponents(w), whole->exponents(w)) << "lane " << w;
   }
 }
 
-TEST(LaneBlock, RefusesLanesThatCannotRunInLockstep) {
+TEST(Engine, RefusesLanesThatCannotRunInLockstep) {
   const Block block(model::ModelParameters{}, spread_betas(0.5, 2.9), false);
   const model::Window start = model::read_window_file(attnmf::testing::reference_path("checkpoint_window.txt"), *block.maps[0]);
   std::vector<model::Window> windows(kLanes, start);
   windows[3].positions = {1, 0, 3, 2};
-  EXPECT_THROW(simd::make_lane_block(block.maps, windows), std::invalid_argument);
-  EXPECT_THROW(simd::make_lane_block(block.maps, std::vector<model::Window>(3, start)), std::invalid_argument);
-  EXPECT_THROW(simd::make_lane_block(block.maps, std::vector<model::Window>(kLanes, start), "neon"), std::invalid_argument);
-  auto lanes = simd::make_lane_block(block.maps, std::vector<model::Window>(kLanes, start));
+  EXPECT_THROW(dynamics::make_engine(block.maps, windows), std::invalid_argument);
+  EXPECT_THROW(dynamics::make_engine(block.maps, std::vector<model::Window>(3, start)), std::invalid_argument);
+  EXPECT_THROW(dynamics::make_engine(block.maps, std::vector<model::Window>(kLanes, start), "neon"), std::invalid_argument);
+  auto lanes = dynamics::make_engine(block.maps, std::vector<model::Window>(kLanes, start));
   EXPECT_THROW(lanes->start_tangent(13), std::invalid_argument);
 }
 
@@ -300,8 +303,8 @@ TEST(VectorMath, ExpAndTanhAgreeWithGlibcToAFewUlp) {
   for (int i = 0; i < 20000; ++i) x.push_back(-700.0 + i * 0.0355);    // [−700, 10]
   for (double v : {0.0, -0.0, 1e-300, -1e-300, 1e-20, 5e-324, 0.5, 709.0, -708.0, 19.9999, 40.0}) x.push_back(v);
   std::vector<double> y(x.size());
-  for (const std::string& isa : simd::instruction_sets()) {
-    attnmf::simd::evaluate_tanh(x, y, isa);
+  for (const std::string& isa : dynamics::instruction_sets()) {
+    attnmf::dynamics::evaluate_tanh(x, y, isa);
     double worst = 0.0, worst_absolute = 0.0;
     for (std::size_t i = 0; i < x.size(); ++i) {
       const double expected = std::tanh(x[i]);
@@ -311,7 +314,7 @@ TEST(VectorMath, ExpAndTanhAgreeWithGlibcToAFewUlp) {
     }
     EXPECT_LT(worst, 8e-16) << isa << ": tanh's relative error away from 0";
     EXPECT_LT(worst_absolute, 4.5e-16) << isa << ": tanh's absolute error";
-    attnmf::simd::evaluate_exp(x, y, isa);
+    attnmf::dynamics::evaluate_exp(x, y, isa);
     worst = 0.0;
     for (std::size_t i = 0; i < x.size(); ++i) {
       if (x[i] > 709.0 || x[i] < -708.0) continue;
@@ -321,7 +324,7 @@ TEST(VectorMath, ExpAndTanhAgreeWithGlibcToAFewUlp) {
     EXPECT_LT(worst, 4e-16) << isa << ": exp's relative error";
     const std::vector<double> flushed{-708.5, -745.0, -1e6};
     std::vector<double> zero(flushed.size());
-    attnmf::simd::evaluate_exp(flushed, zero, isa);
+    attnmf::dynamics::evaluate_exp(flushed, zero, isa);
     for (double z : zero) EXPECT_EQ(z, 0.0) << isa;
   }
 }

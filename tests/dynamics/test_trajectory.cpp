@@ -11,15 +11,17 @@
 #include <filesystem>
 #include <fstream>
 
-#include "attnmf/model/integrator.hpp"
+#include "attnmf/dynamics/integrator.hpp"
 #include "attnmf/model/mean_field_map.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
-#include "reference_fixtures.hpp"
+#include "../model/reference_fixtures.hpp"
 
 namespace {
 
 using namespace attnmf::model;
+using attnmf::dynamics::Integrator;
+using attnmf::dynamics::StepRecord;
 
 struct Fixture {
   std::string file;
@@ -44,7 +46,7 @@ std::vector<std::vector<double>> simulate(const Fixture& f, int steps) {
     std::vector<double> row(1 + 6 * M);
     row[0] = t;
     const StepRecord record{&row[1], &row[1 + M], &row[1 + 2 * M], &row[1 + 3 * M], &row[1 + 4 * M], &row[1 + 5 * M]};
-    integrator.step(&record);
+    integrator.step(record);
     rows.push_back(row);
   }
   return rows;

@@ -1,6 +1,6 @@
 #pragma once
-// What every lane-kernel translation unit includes before selecting its target: everything here is
-// compiled for the baseline instruction set. The x86 kernels exist where CMake found that the compiler
+// What every kernel translation unit (kernel_*.cpp) includes before selecting its target: everything
+// here is compiled for the baseline instruction set. The x86 kernels exist where CMake found that the compiler
 // builds them for an x86-64 target (ATTNMF_HAVE_AVX2_KERNEL, ATTNMF_HAVE_AVX512_KERNEL).
 
 #if defined(ATTNMF_HAVE_AVX2_KERNEL) || defined(ATTNMF_HAVE_AVX512_KERNEL)
@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "attnmf/simd/lane_block.hpp"
+#include "attnmf/dynamics/engine.hpp"
 
-namespace attnmf::simd {
+namespace attnmf::dynamics {
 
 // Storage aligned to a cache line, so that a row of kLanes doubles is whole vectors.
 template <class T>
@@ -43,22 +43,27 @@ using Buffer = std::vector<double, CacheLineAllocator<double>>;
 
 #if defined(ATTNMF_HAVE_AVX512_KERNEL)
 namespace avx512 {
-std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
+std::unique_ptr<Engine> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);
 void evaluate_tanh(std::span<const double> x, std::span<double> y);
 }
 #endif
 #if defined(ATTNMF_HAVE_AVX2_KERNEL)
 namespace avx2 {
-std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
+std::unique_ptr<Engine> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);
 void evaluate_tanh(std::span<const double> x, std::span<double> y);
 }
 #endif
+namespace reference {
+std::unique_ptr<Engine> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
+void evaluate_exp(std::span<const double> x, std::span<double> y);
+void evaluate_tanh(std::span<const double> x, std::span<double> y);
+}
 namespace baseline {
-std::unique_ptr<LaneBlock> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
+std::unique_ptr<Engine> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);
 void evaluate_tanh(std::span<const double> x, std::span<double> y);
 }
 
-}  // namespace attnmf::simd
+}  // namespace attnmf::dynamics

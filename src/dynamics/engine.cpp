@@ -1,24 +1,23 @@
-#include "attnmf/simd/lane_block.hpp"
+#include "attnmf/dynamics/engine.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
 
-#include "attnmf/model/integrator.hpp"
 #include "kernel_prelude.hpp"
 
-namespace attnmf::simd {
+namespace attnmf::dynamics {
 namespace {
 
-// The instruction sets the lane kernels are built for, best first: whether this CPU runs them, and
+// The instruction sets the simd engines are built for, best first: whether this CPU runs them, and
 // each one's entry points (kernel_prelude.hpp). Which x86 kernels exist is decided when attnmf is
 // configured (src/CMakeLists.txt); the baseline kernel is always there.
 struct InstructionSet {
   const char* name;
   bool fused_multiply_add;
   bool (*available)();
-  std::unique_ptr<LaneBlock> (*make)(std::span<const model::MeanFieldMap* const>, std::span<const model::Window>);
+  std::unique_ptr<Engine> (*make)(std::span<const model::MeanFieldMap* const>, std::span<const model::Window>);
   void (*exp)(std::span<const double>, std::span<double>);
   void (*tanh)(std::span<const double>, std::span<double>);
 };
@@ -63,9 +62,10 @@ std::string known_names() {
   return list;
 }
 
-void check_block(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows) {
-  if (maps.size() != static_cast<std::size_t>(kLanes) || windows.size() != static_cast<std::size_t>(kLanes))
-    throw std::invalid_argument("a lane block needs " + std::to_string(kLanes) + " maps and windows");
+void check_block(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows,
+                 std::size_t lanes) {
+  if (maps.size() != lanes || windows.size() != lanes)
+    throw std::invalid_argument("this engine needs " + std::to_string(lanes) + " maps and windows");
   const model::MeanFieldMap& first = *maps[0];
   const std::size_t M = static_cast<std::size_t>(first.features()), J = static_cast<std::size_t>(first.sign_vectors());
   for (const model::MeanFieldMap* map : maps) {
@@ -138,16 +138,28 @@ const InstructionSet& checked(const std::string& isa) {
 
 }  // namespace
 
-std::string engine_description(const std::string& isa) {
-  const InstructionSet& set = checked(isa);
+std::string engine_description(const std::string& engine) {
+  if (engine == kScalarEngine) return kScalarEngine;
+  const InstructionSet& set = checked(engine);
   return std::string(set.name) + ", " + std::to_string(kLanes) + " lanes, " +
          (set.fused_multiply_add ? "fused multiply-adds" : "no fused multiply-adds") + ", vector exp/tanh of attnmf";
 }
 
-std::unique_ptr<LaneBlock> make_lane_block(std::span<const model::MeanFieldMap* const> maps,
-                                           std::span<const model::Window> windows, const std::string& isa) {
-  check_block(maps, windows);
-  return checked(isa).make(maps, windows);
+int engine_lanes(const std::string& engine) { return engine == kScalarEngine ? 1 : kLanes; }
+
+std::unique_ptr<Engine> make_engine(std::span<const model::MeanFieldMap* const> maps,
+                                    std::span<const model::Window> windows, const std::string& engine) {
+  if (engine == kScalarEngine) {
+    check_block(maps, windows, 1);
+    return reference::make(maps, windows);
+  }
+  check_block(maps, windows, static_cast<std::size_t>(kLanes));
+  return checked(engine).make(maps, windows);
+}
+
+std::unique_ptr<Engine> make_scalar_engine(const model::MeanFieldMap& map, const model::Window& window) {
+  const model::MeanFieldMap* maps[1] = {&map};
+  return make_engine(maps, std::span<const model::Window>(&window, 1), kScalarEngine);
 }
 
 void evaluate_exp(std::span<const double> x, std::span<double> y, const std::string& isa) {
@@ -160,12 +172,4 @@ void evaluate_tanh(std::span<const double> x, std::span<double> y, const std::st
   checked(isa).tanh(x, y);
 }
 
-std::unique_ptr<LaneBlock> make_lane_block_from_token(std::span<const model::MeanFieldMap* const> maps,
-                                                      std::span<const int> token, const std::string& isa) {
-  // Each lane starts from the window model::Integrator::from_token starts from.
-  std::vector<model::Window> windows;
-  for (const model::MeanFieldMap* map : maps) windows.push_back(model::Integrator::from_token(*map, token).window());
-  return make_lane_block(maps, windows, isa);
-}
-
-}  // namespace attnmf::simd
+}  // namespace attnmf::dynamics

@@ -6,7 +6,7 @@
 
 #include "attnmf/config/config.hpp"
 
-namespace attnmf::sweep {
+namespace attnmf::config {
 
 struct GridPoint {
   long long index = 0;
@@ -29,4 +29,4 @@ class SweepGrid {
   std::vector<double> beta_, gamma_, epsilon_;
 };
 
-}  // namespace attnmf::sweep
+}  // namespace attnmf::config

@@ -1,15 +1,17 @@
-// The lane kernels for x86-64 with AVX-512 (F, DQ, VL): eight lanes per vector, two vectors per
-// block of 16. As in lane_kernel_avx2.cpp, the target pragma comes after every include, so only
-// these functions need the instruction set, and lane_block.cpp calls them only where the CPU has it.
+// The simd engines' kernels for x86-64 with AVX-512 (F, DQ, VL): eight lanes per vector, two vectors per
+// block of 16. As in kernel_avx2.cpp, the target pragma comes after every include, so only
+// these functions need the instruction set, and engine.cpp calls them only where the CPU has it.
 
 #include "kernel_prelude.hpp"
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx2,fma")
 
-namespace attnmf::simd::avx512 {
+namespace attnmf::dynamics::avx512 {
 namespace {
 
+constexpr int kBlockLanes = kLanes;
+constexpr bool kReference = false;
 constexpr int kVectorWidth = 8;
 using Vec8 = double __attribute__((vector_size(64)));
 using Mask8 = std::int64_t __attribute__((vector_size(64)));
@@ -22,8 +24,8 @@ inline bool all_true(Mask8 m) {
 
 }  // namespace
 
-#include "lane_kernel.inc"
+#include "kernel.inc"
 
-}  // namespace attnmf::simd::avx512
+}  // namespace attnmf::dynamics::avx512
 
 #pragma GCC pop_options

@@ -1,8 +1,8 @@
-#include "attnmf/sweep/grid.hpp"
+#include "attnmf/config/grid.hpp"
 
 #include <stdexcept>
 
-namespace attnmf::sweep {
+namespace attnmf::config {
 
 SweepGrid::SweepGrid(std::vector<double> beta, std::vector<double> gamma, std::vector<double> epsilon)
     : beta_(std::move(beta)), gamma_(std::move(gamma)), epsilon_(std::move(epsilon)) {
@@ -27,4 +27,4 @@ GridPoint SweepGrid::point(long long index) const {
   return p;
 }
 
-}  // namespace attnmf::sweep
+}  // namespace attnmf::config

@@ -1,0 +1,54 @@
+#pragma once
+// What a grid point's computation produces: its result, or the state it was stopped in. Plain
+// values that cross threads, ranks and restarts (the journal stores them: records/serialization.hpp);
+// nothing here computes.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "attnmf/analysis/point_analysis.hpp"
+#include "attnmf/model/window.hpp"
+
+namespace attnmf::records {
+
+// A point's status in /points/status (docs/file-format.md).
+enum class PointStatus : std::uint8_t { pending = 0, done = 1, failed = 2 };
+inline constexpr std::array<std::string_view, 3> kPointStatusNames = {"pending", "done", "failed"};
+std::string_view to_string(PointStatus status);
+
+struct PointResult {
+  long long index = -1;
+  PointStatus status = PointStatus::pending;
+  std::string error;                 // why, when failed
+  analysis::PointAnalysis analysis;  // samples, section, crossings, counting, recurrence
+  std::vector<double> lyapunov;      // the largest exponents, descending (empty when not computed)
+  double zero_one = 0.0;             // K of the 0-1 test for chaos on the recorded m^o_se (NaN: too short)
+  double zero_band = 0.0;            // the band around 0 within which an exponent counts as zero
+  int regime = -1;                   // analysis::Regime as its code (docs/file-format.md)
+  int paper_regime = -1;             // the paper's label from its count of distinct values
+  int period = 0;
+  model::Window final_window;
+  double seconds = 0.0;  // compute time: provenance, not a result
+  // The running exponent estimates every PipelineOptions::lyapunov_trace tangent steps (attnmf
+  // trajectory); not journalled.
+  std::vector<std::vector<double>> lyapunov_trace;
+};
+
+// A point stopped mid-trajectory by a stop request: enough to continue it later with the very
+// numbers an uninterrupted run gives (the engine restarts bit for bit from its window).
+struct PartialPoint {
+  long long index = -1;
+  long long steps_done = 0;
+  model::Window window;
+  std::string analyzer_state;  // the PointAnalyzer's running state, once past the transient
+  std::string lyapunov_state;  // the tangent dynamics' running state, once past the transient
+  double seconds = 0.0;        // compute time so far
+};
+
+using Outcome = std::variant<PointResult, PartialPoint>;
+
+}  // namespace attnmf::records
