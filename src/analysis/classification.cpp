@@ -93,7 +93,7 @@ double zero_one_test(const std::vector<double>& series, int frequencies, long lo
   return k_values[k_values.size() / 2];
 }
 
-Classification classify(int period, int recurrence_regime, const std::vector<double>& lyapunov, long long recorded_steps,
+Classification classify(int period, Regime recurrence_regime, const std::vector<double>& lyapunov, long long recorded_steps,
                         double zero_one_k, const ClassificationSettings& settings) {
   Classification c;
   const double T = static_cast<double>(std::max<long long>(recorded_steps, 2));
@@ -112,14 +112,16 @@ Classification classify(int period, int recurrence_regime, const std::vector<dou
   // chaotic, and the 0-1 test reads the slow drift of such an orbit as diffusion (K → 1).
   const bool exponent_known = !lyapunov.empty() && (std::isfinite(lyapunov.front()) || lyapunov.front() == -INFINITY);
   if (!exponent_known) {
-    if (k_known) c.regime = k_chaotic ? 3 : 2;
+    if (k_known) c.regime = k_chaotic ? Regime::chaotic : Regime::quasi_periodic;
     return c;
   }
   const double l1 = lyapunov.front();
   const double l2 = lyapunov.size() > 1 ? lyapunov[1] : -INFINITY;
-  if (l1 > c.zero_band) c.regime = l2 > c.zero_band ? 4 : 3;
-  else if (l1 < -c.zero_band) c.regime = 1;  // attracting: periodic, with a period longer than looked for
-  else c.regime = k_chaotic ? 3 : 2;         // a zero exponent: a torus, unless the 0-1 test sees weak chaos
+  if (l1 > c.zero_band) c.regime = l2 > c.zero_band ? Regime::hyperchaotic : Regime::chaotic;
+  // Attracting: periodic, with a period longer than looked for.
+  else if (l1 < -c.zero_band) c.regime = Regime::periodic;
+  // A zero exponent: a torus, unless the 0-1 test sees weak chaos.
+  else c.regime = k_chaotic ? Regime::chaotic : Regime::quasi_periodic;
   return c;
 }
 
@@ -136,11 +138,20 @@ Verdict judge(const PointAnalysis& analysis, const std::vector<double>& lyapunov
   return v;
 }
 
-int paper_regime(int distinct_values) {
-  if (distinct_values <= 0) return -1;
-  if (distinct_values < 80) return 1;
-  if (distinct_values < 2500) return 2;
-  return 3;
+Regime paper_regime(int distinct_values) {
+  if (distinct_values <= 0) return Regime::undetermined;
+  if (distinct_values < 80) return Regime::periodic;
+  if (distinct_values < 2500) return Regime::quasi_periodic;
+  return Regime::chaotic;
+}
+
+std::string regime_legend() {
+  std::string legend;
+  for (const RegimeName& r : kRegimes) {
+    if (!legend.empty()) legend += ", ";
+    legend += std::to_string(code(r.regime)) + " " + std::string(r.name);
+  }
+  return legend;
 }
 
 }  // namespace attnmf::analysis

@@ -185,7 +185,7 @@ PointAnalysis PointAnalyzer::finish() const {
 
   const auto [period, positional_recurrence] = find_period();
   result.period = period;
-  if (period > 0) result.regime = period == positional_recurrence ? 0 : 1;
+  if (period > 0) result.regime = period == positional_recurrence ? Regime::fixed_point : Regime::periodic;
   return result;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "attnmf/analysis/regime.hpp"
 #include "attnmf/config/config.hpp"
 #include "attnmf/io/hdf5.hpp"
 #include "attnmf/io/journal.hpp"
@@ -158,10 +159,10 @@ void print_sweep(const h5::Handle& file, const fs::path& path, bool journal_pres
   const auto n = status.size();
   if (regime.size() != n) throw std::runtime_error("/points/status and /points/regime differ in length");
   std::array<long long, 3> by_status{};
-  std::array<long long, 6> by_regime{};
+  std::array<long long, analysis::kRegimes.size()> by_regime{};
   for (std::size_t i = 0; i < n; ++i) {
     by_status[std::min<std::size_t>(status[i], 2)]++;
-    if (status[i] == 1) by_regime[static_cast<std::size_t>(std::clamp<int>(regime[i], -1, 4) + 1)]++;
+    if (status[i] == 1) by_regime[analysis::regime_index(analysis::regime_of_code(regime[i]))]++;
   }
   const bool complete = h5::has_attribute(file, "complete") && h5::read_attribute<std::int64_t>(file, "complete") == 1;
   if (!complete) {
@@ -189,9 +190,9 @@ void print_sweep(const h5::Handle& file, const fs::path& path, bool journal_pres
                 100.0 * static_cast<double>(by_status[1] + by_status[2]) / static_cast<double>(std::max<std::size_t>(n, 1)));
   out << "progress: " << by_status[1] << " done, " << by_status[2] << " failed, " << by_status[0] << " pending ("
       << percent << "%)\n";
-  const char* names[6] = {"undetermined", "fixed point", "periodic", "quasi-periodic", "chaotic", "hyperchaotic"};
   out << "regimes of the done points:\n";
-  for (int r = 0; r < 6; ++r) out << "  " << padded(names[r], 16) << by_regime[r] << '\n';
+  for (const analysis::RegimeName& r : analysis::kRegimes)
+    out << "  " << padded(std::string(r.name), 16) << by_regime[analysis::regime_index(r.regime)] << '\n';
   if (by_status[2] > 0 && h5::exists(file, "points/error")) {
     const auto errors = h5::read_string_dataset(file, "points/error");
     out << "failed points (first 10):\n";

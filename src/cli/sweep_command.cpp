@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 
+#include "attnmf/analysis/regime.hpp"
 #include "attnmf/config/config.hpp"
 #include "attnmf/io/hdf5.hpp"
 #include "attnmf/io/journal.hpp"
@@ -335,8 +336,10 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
       spdlog::info("done: {} points ({} failed) in {} ({:.2f} s), {} on {} ranks x {} threads",
                    s.done + s.failed, s.failed, io::format_duration(s.wall_seconds), s.wall_seconds,
                    io::format_rate(s.point_steps_per_second, "point-steps"), s.ranks, s.threads_per_rank);
-      spdlog::info("regimes: undetermined {}, fixed point {}, periodic {}, quasi-periodic {}, chaotic {}, hyperchaotic {}",
-                   s.regimes[0], s.regimes[1], s.regimes[2], s.regimes[3], s.regimes[4], s.regimes[5]);
+      std::string counts;
+      for (const analysis::RegimeName& r : analysis::kRegimes)
+        counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", r.name, s.regimes[analysis::regime_index(r.regime)]);
+      spdlog::info("regimes: {}", counts);
       spdlog::info("wrote {}", std::filesystem::absolute(cfg.output.file).string());
     }
   } catch (const io::mpi::RankFault& e) {

@@ -133,10 +133,9 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
     }
     const analysis::Verdict verdict{result.zero_one, result.zero_band, result.regime, result.paper_regime};
     writer.write_analysis(result.analysis, verdict, result.lyapunov, result.lyapunov_trace, cfg.analysis.lyapunov_trace);
-    const char* regimes[] = {"undetermined", "fixed point", "periodic", "quasi-periodic", "chaotic", "hyperchaotic"};
     std::string exponents;
     for (double l : result.lyapunov) exponents += fmt::format(" {:.4g}", l);
-    spdlog::info("regime: {}{}; Lyapunov exponents:{}; 0-1 test K = {:.3f}", regimes[verdict.regime + 1],
+    spdlog::info("regime: {}{}; Lyapunov exponents:{}; 0-1 test K = {:.3f}", analysis::to_string(verdict.regime),
                  result.period > 0 ? " (period " + std::to_string(result.period) + ")" : std::string(), exponents,
                  verdict.zero_one);
     provenance.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

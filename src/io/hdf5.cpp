@@ -519,6 +519,23 @@ void write_attribute(const Handle& location, std::string_view name, std::span<co
   write_attribute_data(location, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, values.data(), values.empty());
 }
 
+void write_attribute(const Handle& location, std::string_view name, std::span<const std::int64_t> values) {
+  const Site site{location.get(), {}, name};
+  const hsize_t count = values.size();
+  const Handle space = ATTNMF_H5_OPEN(H5Screate_simple, site, 1, &count, nullptr);
+  write_attribute_data(location, name, H5T_STD_I64LE, H5T_NATIVE_INT64, space, values.data(), values.empty());
+}
+
+void write_attribute(const Handle& location, std::string_view name, std::span<const std::string> values) {
+  const Site site{location.get(), {}, name};
+  const Handle type = string_type(0, site);
+  const hsize_t count = values.size();
+  const Handle space = ATTNMF_H5_OPEN(H5Screate_simple, site, 1, &count, nullptr);
+  std::vector<const char*> pointers;
+  for (const std::string& value : values) pointers.push_back(value.c_str());
+  write_attribute_data(location, name, type.get(), type.get(), space, pointers.data(), values.empty());
+}
+
 template <AttributeValue T>
 T read_attribute(const Handle& location, std::string_view name) {
   const std::string attribute(name);

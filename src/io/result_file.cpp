@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "attnmf/analysis/regime.hpp"
 #include "attnmf/version.hpp"
 
 namespace attnmf::io {
@@ -102,6 +103,17 @@ void write_provenance(const h5::Handle& file, const Provenance& provenance) {
   h5::write_attribute(group, "hdf5_version", std::string_view(h5::hdf5_library_version()));
   for (const auto& [name, value] : provenance.figures) h5::write_attribute(group, name, value);
   for (const auto& [name, value] : provenance.labels) h5::write_attribute(group, name, std::string_view(value));
+}
+
+void write_regime_names(const h5::Handle& dataset) {
+  std::vector<std::int64_t> codes;
+  std::vector<std::string> names;
+  for (const analysis::RegimeName& r : analysis::kRegimes) {
+    codes.push_back(analysis::code(r.regime));
+    names.emplace_back(r.name);
+  }
+  h5::write_attribute(dataset, "codes", std::span<const std::int64_t>(codes));
+  h5::write_attribute(dataset, "names", std::span<const std::string>(names));
 }
 
 }  // namespace attnmf::io

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "attnmf/analysis/regime.hpp"
 #include "attnmf/io/fault.hpp"
 #include "attnmf/io/result_file.hpp"
 
@@ -88,9 +89,21 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
 
   step([&] {
   h5::Handle points = h5::open_group(f.file_, "points");
-  h5::write_attribute(points, "status", std::string_view("0 pending, 1 done, 2 failed (points/error says why)"));
-  h5::write_attribute(points, "regime",
-                      std::string_view("-1 undetermined, 0 fixed point, 1 periodic, 2 quasi-periodic, 3 chaotic, 4 hyperchaotic"));
+  std::string status_legend;
+  std::vector<std::int64_t> status_codes;
+  std::vector<std::string> status_names;
+  for (std::size_t code = 0; code < records::kPointStatusNames.size(); ++code) {
+    status_legend += (code ? ", " : "") + std::to_string(code) + " " + std::string(records::kPointStatusNames[code]);
+    status_codes.push_back(static_cast<std::int64_t>(code));
+    status_names.emplace_back(records::kPointStatusNames[code]);
+  }
+  h5::write_attribute(points, "status", std::string_view(status_legend + " (points/error says why)"));
+  const h5::Handle status = h5::open_dataset(f.file_, "points/status");
+  h5::write_attribute(status, "codes", std::span<const std::int64_t>(status_codes));
+  h5::write_attribute(status, "names", std::span<const std::string>(status_names));
+  h5::write_attribute(points, "regime", std::string_view(analysis::regime_legend()));
+  write_regime_names(h5::open_dataset(f.file_, "points/regime"));
+  write_regime_names(h5::open_dataset(f.file_, "points/paper_regime"));
   h5::write_attribute(points, "samples",
                       std::string_view("m^o_se of the last analysis.samples steps of each point, oldest first"));
   h5::write_attribute(points, "section",
@@ -130,12 +143,12 @@ void SweepFile::write_point(const records::PointResult& r) {
   if (r.status == records::PointStatus::done) {
     const analysis::PointAnalysis& a = r.analysis;
     const auto M = static_cast<std::size_t>(features_);
-    one("regime", static_cast<std::int8_t>(r.regime));
+    one("regime", static_cast<std::int8_t>(analysis::code(r.regime)));
     one("period", static_cast<std::int32_t>(r.period));
     if (lyapunov_ > 0 && !r.lyapunov.empty()) h5::write_rows<double>(d.at("lyapunov"), row, 1, r.lyapunov);
     if (samples_ > 0) h5::write_rows<double>(d.at("samples"), row, 1, a.samples);
     one("distinct_values", static_cast<std::int32_t>(a.distinct_values));
-    one("paper_regime", static_cast<std::int8_t>(r.paper_regime));
+    one("paper_regime", static_cast<std::int8_t>(analysis::code(r.paper_regime)));
     one("zero_one", r.zero_one);
     one("zero_band", r.zero_band);
     one("section_total", static_cast<std::int64_t>(a.section_total));

@@ -54,12 +54,12 @@ void TrajectoryWriter::write_analysis(const analysis::PointAnalysis& a, const an
     h5::Handle d = h5::create_dataset<T>(file_, std::string("analysis/") + name, {1});
     h5::write_all<T>(d, std::span<const T>(&value, 1));
   };
-  scalar("regime", static_cast<std::int8_t>(verdict.regime));
+  scalar("regime", static_cast<std::int8_t>(analysis::code(verdict.regime)));
   scalar("period", static_cast<std::int32_t>(a.period));
   scalar("zero_one_k", verdict.zero_one);
   scalar("lyapunov_zero_band", verdict.zero_band);
   scalar("distinct_values", static_cast<std::int32_t>(a.distinct_values));
-  scalar("paper_regime", static_cast<std::int8_t>(verdict.paper_regime));
+  scalar("paper_regime", static_cast<std::int8_t>(analysis::code(verdict.paper_regime)));
   if (!lyapunov.empty()) {
     h5::Handle d = h5::create_dataset<double>(file_, "analysis/lyapunov", {lyapunov.size()});
     h5::write_all<double>(d, lyapunov);
@@ -77,8 +77,9 @@ void TrajectoryWriter::write_analysis(const analysis::PointAnalysis& a, const an
     h5::write_attribute(t, "description", std::string_view("row i: the running estimates after (i+1)*every recorded steps"));
   }
   h5::Handle group = h5::open_group(file_, "analysis");
-  h5::write_attribute(group, "regime", std::string_view("-1 undetermined, 0 fixed point, 1 periodic, 2 quasi-periodic, "
-                                                        "3 chaotic, 4 hyperchaotic (rules as for sweep points)"));
+  h5::write_attribute(group, "regime", std::string_view(analysis::regime_legend() + " (rules as for sweep points)"));
+  write_regime_names(h5::open_dataset(file_, "analysis/regime"));
+  write_regime_names(h5::open_dataset(file_, "analysis/paper_regime"));
 }
 
 void TrajectoryWriter::finish(const model::Window& final_window, const Provenance& provenance) {

@@ -285,7 +285,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
       if (master) {
         if (result.status == PointStatus::done) {
           ++everyone.done;
-          ++everyone.regimes[static_cast<std::size_t>(result.regime + 1)];
+          ++everyone.regimes[analysis::regime_index(result.regime)];
         } else {
           ++everyone.failed;
         }
@@ -473,7 +473,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
       Counts c;
       if (result.status == PointStatus::done) {
         c.done = 1;
-        c.regimes[static_cast<std::size_t>(result.regime + 1)] = 1;
+        c.regimes[analysis::regime_index(result.regime)] = 1;
       } else {
         c.failed = 1;
         failures[result.index] = result.error;

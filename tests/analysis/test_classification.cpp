@@ -29,23 +29,23 @@ TEST(ZeroOneTest, RegularSeriesGiveZeroAndChaosGivesOne) {
 }
 
 TEST(Classify, RecurrenceDecides) {
-  EXPECT_EQ(classify(28, 1, {0.3, 0.1}, 200000, 0.9).regime, 1);
-  EXPECT_EQ(classify(4, 0, {}, 200000, NAN).regime, 0);
+  EXPECT_EQ(classify(28, attnmf::analysis::regime_of_code(1), {0.3, 0.1}, 200000, 0.9).regime, attnmf::analysis::regime_of_code(1));
+  EXPECT_EQ(classify(4, attnmf::analysis::regime_of_code(0), {}, 200000, NAN).regime, attnmf::analysis::regime_of_code(0));
 }
 
 TEST(Classify, ExponentsAgainstAZeroBandThatShrinksWithTime) {
-  const double band_short = classify(0, -1, {0.0}, 1000, 0.0).zero_band;
-  const double band_long = classify(0, -1, {0.0}, 200000, 0.0).zero_band;
+  const double band_short = classify(0, attnmf::analysis::regime_of_code(-1), {0.0}, 1000, 0.0).zero_band;
+  const double band_long = classify(0, attnmf::analysis::regime_of_code(-1), {0.0}, 200000, 0.0).zero_band;
   EXPECT_GT(band_short, band_long);
   EXPECT_NEAR(band_long, 50.0 * std::log(200000.0) / 200000.0, 1e-15);
-  EXPECT_EQ(classify(0, -1, {0.05, -0.1, -0.5}, 200000, 0.9).regime, 3);   // chaotic
-  EXPECT_EQ(classify(0, -1, {0.05, 0.02, -0.5}, 200000, 0.9).regime, 4);   // hyperchaotic
-  EXPECT_EQ(classify(0, -1, {-0.05, -0.1, -0.5}, 200000, 0.0).regime, 1);  // attracting orbit
-  EXPECT_EQ(classify(0, -1, {1e-5, -0.1, -0.5}, 200000, 0.02).regime, 2);  // torus
-  EXPECT_EQ(classify(0, -1, {1e-5, -0.1, -0.5}, 200000, 0.95).regime, 3);  // weak chaos seen by the 0-1 test
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {0.05, -0.1, -0.5}, 200000, 0.9).regime, attnmf::analysis::regime_of_code(3));   // chaotic
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {0.05, 0.02, -0.5}, 200000, 0.9).regime, attnmf::analysis::regime_of_code(4));   // hyperchaotic
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {-0.05, -0.1, -0.5}, 200000, 0.0).regime, attnmf::analysis::regime_of_code(1));  // attracting orbit
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {1e-5, -0.1, -0.5}, 200000, 0.02).regime, attnmf::analysis::regime_of_code(2));  // torus
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {1e-5, -0.1, -0.5}, 200000, 0.95).regime, attnmf::analysis::regime_of_code(3));  // weak chaos seen by the 0-1 test
   // The same exponent is zero over a short record and positive over a long one.
-  EXPECT_EQ(classify(0, -1, {0.004}, 2000, 0.0).regime, 2);
-  EXPECT_EQ(classify(0, -1, {0.004}, 2000000, 0.0).regime, 3);
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {0.004}, 2000, 0.0).regime, attnmf::analysis::regime_of_code(2));
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {0.004}, 2000000, 0.0).regime, attnmf::analysis::regime_of_code(3));
 }
 
 // The evidence of β = 1.27, γ = 10⁶, ε = 0: a softmax saturated to one slot maps every tangent
@@ -53,30 +53,30 @@ TEST(Classify, ExponentsAgainstAZeroBandThatShrinksWithTime) {
 // reads the drift as diffusion. A contracting orbit is never chaotic: the rule for λ₁ < −δ holds.
 TEST(Classify, MinusInfiniteExponentsAreContractionNotChaos) {
   const std::vector<double> superstable(3, -INFINITY);
-  EXPECT_EQ(classify(0, -1, superstable, 10000, 0.991).regime, 1);
-  EXPECT_EQ(classify(0, -1, superstable, 10000, 0.02).regime, 1);
-  EXPECT_EQ(classify(0, -1, superstable, 10000, NAN).regime, 1);
-  EXPECT_EQ(classify(0, -1, {-INFINITY}, 200000, 0.9).regime, 1);
-  EXPECT_EQ(classify(0, -1, {-0.05, -INFINITY, -INFINITY}, 200000, 0.9).regime, 1);
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), superstable, 10000, 0.991).regime, attnmf::analysis::regime_of_code(1));
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), superstable, 10000, 0.02).regime, attnmf::analysis::regime_of_code(1));
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), superstable, 10000, NAN).regime, attnmf::analysis::regime_of_code(1));
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {-INFINITY}, 200000, 0.9).regime, attnmf::analysis::regime_of_code(1));
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {-0.05, -INFINITY, -INFINITY}, 200000, 0.9).regime, attnmf::analysis::regime_of_code(1));
   // A recurrence still decides.
-  EXPECT_EQ(classify(4, 0, superstable, 10000, 0.991).regime, 0);
-  EXPECT_EQ(classify(28, 1, superstable, 10000, 0.991).regime, 1);
+  EXPECT_EQ(classify(4, attnmf::analysis::regime_of_code(0), superstable, 10000, 0.991).regime, attnmf::analysis::regime_of_code(0));
+  EXPECT_EQ(classify(28, attnmf::analysis::regime_of_code(1), superstable, 10000, 0.991).regime, attnmf::analysis::regime_of_code(1));
   // A NaN exponent is no estimate: the 0-1 test alone, as without exponents.
-  EXPECT_EQ(classify(0, -1, {NAN, NAN}, 200000, 0.9).regime, 3);
-  EXPECT_EQ(classify(0, -1, {NAN}, 200000, 0.1).regime, 2);
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {NAN, NAN}, 200000, 0.9).regime, attnmf::analysis::regime_of_code(3));
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {NAN}, 200000, 0.1).regime, attnmf::analysis::regime_of_code(2));
 }
 
 TEST(Classify, WithoutExponentsTheZeroOneTestAlone) {
-  EXPECT_EQ(classify(0, -1, {}, 200000, 0.9).regime, 3);
-  EXPECT_EQ(classify(0, -1, {}, 200000, 0.1).regime, 2);
-  EXPECT_EQ(classify(0, -1, {}, 200000, NAN).regime, -1);
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {}, 200000, 0.9).regime, attnmf::analysis::regime_of_code(3));
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {}, 200000, 0.1).regime, attnmf::analysis::regime_of_code(2));
+  EXPECT_EQ(classify(0, attnmf::analysis::regime_of_code(-1), {}, 200000, NAN).regime, attnmf::analysis::regime_of_code(-1));
 }
 
 TEST(PaperRegime, TheAuthorsThresholds) {
-  EXPECT_EQ(paper_regime(28), 1);
-  EXPECT_EQ(paper_regime(331), 2);
-  EXPECT_EQ(paper_regime(2829), 3);
-  EXPECT_EQ(paper_regime(0), -1);
+  EXPECT_EQ(paper_regime(28), attnmf::analysis::regime_of_code(1));
+  EXPECT_EQ(paper_regime(331), attnmf::analysis::regime_of_code(2));
+  EXPECT_EQ(paper_regime(2829), attnmf::analysis::regime_of_code(3));
+  EXPECT_EQ(paper_regime(0), attnmf::analysis::regime_of_code(-1));
 }
 
 }  // namespace

@@ -70,13 +70,13 @@ TEST(PointAnalysisPeriod, AttentionFollowingThePositionalCodeIsAFixedPoint) {
     return std::vector<double>{0.3 + 0.01 * p, -0.2 - 0.02 * p, 0.1 * p};
   });
   EXPECT_EQ(r.period, kContext);
-  EXPECT_EQ(r.regime, 0);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(0));
 }
 
 TEST(PointAnalysisPeriod, ConstantAttentionStillNeedsThePositionsToRecur) {
   const auto r = analyse(1000, small_settings(), [](long long) { return std::vector<double>{0.5, -0.25, 0.125}; });
   EXPECT_EQ(r.period, kContext) << "a period shorter than the positional cycle is not a recurrence of the window";
-  EXPECT_EQ(r.regime, 0);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(0));
 }
 
 TEST(PointAnalysisPeriod, PositionsAreCheckedNotAssumed) {
@@ -84,14 +84,14 @@ TEST(PointAnalysisPeriod, PositionsAreCheckedNotAssumed) {
   const auto r = analyse(1000, small_settings(), [](long long) { return std::vector<double>{0.5, -0.25, 0.125}; },
                          [](long long t) { return static_cast<int>(t); });
   EXPECT_EQ(r.period, 0);
-  EXPECT_EQ(r.regime, -1);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(-1));
 }
 
 TEST(PointAnalysisPeriod, FindsAPeriod28OrbitAsPeriodic) {
   const auto orbit = random_orbit(28, 1);
   const auto r = analyse(5000, small_settings(), [&](long long t) { return orbit[static_cast<std::size_t>(t % 28)]; });
   EXPECT_EQ(r.period, 28);
-  EXPECT_EQ(r.regime, 1);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(1));
 }
 
 TEST(PointAnalysisPeriod, SemanticPeriodCommensurateWithThePositionalCycle) {
@@ -99,7 +99,7 @@ TEST(PointAnalysisPeriod, SemanticPeriodCommensurateWithThePositionalCycle) {
   const auto orbit = random_orbit(6, 2);
   const auto r = analyse(5000, small_settings(), [&](long long t) { return orbit[static_cast<std::size_t>(t % 6)]; });
   EXPECT_EQ(r.period, 12);
-  EXPECT_EQ(r.regime, 1);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(1));
 }
 
 TEST(PointAnalysisPeriod, QuasiPeriodicRotationHasNoPeriodAndManyValues) {
@@ -110,7 +110,7 @@ TEST(PointAnalysisPeriod, QuasiPeriodicRotationHasNoPeriodAndManyValues) {
     return std::vector<double>{std::cos(phase), std::sin(phase), 0.0};
   });
   EXPECT_EQ(r.period, 0);
-  EXPECT_EQ(r.regime, -1);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(-1));
   // cos of an equidistributed phase fills [−1, 1] densely: most of its 5001 bins are visited.
   EXPECT_GT(r.distinct_values, 2500);
 }
@@ -125,7 +125,7 @@ TEST(PointAnalysisPeriod, NoiseBelowTheToleranceKeepsThePeriod) {
     return x;
   });
   EXPECT_EQ(r.period, 28);
-  EXPECT_EQ(r.regime, 1);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(1));
 }
 
 TEST(PointAnalysisPeriod, NoiseAboveTheToleranceHidesThePeriod) {
@@ -138,7 +138,7 @@ TEST(PointAnalysisPeriod, NoiseAboveTheToleranceHidesThePeriod) {
     return x;
   });
   EXPECT_EQ(r.period, 0);
-  EXPECT_EQ(r.regime, -1);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(-1));
   // A looser tolerance finds it again.
   auto loose = small_settings();
   loose.period_tolerance = 1e-6;
@@ -443,7 +443,7 @@ PointAnalysis analyse_model(double beta, long long steps, long long transient) {
 TEST(PointAnalysisModel, Beta1_27IsPeriod28) {
   const auto r = analyse_model(1.27, 1'200'000, 1'000'000);
   EXPECT_EQ(r.period, 28);
-  EXPECT_EQ(r.regime, 1);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(1));
   // 28 points at most, and the counting classifier of the paper calls it periodic (< 80).
   EXPECT_GE(r.distinct_values, 2);
   EXPECT_LE(r.distinct_values, 28);
@@ -453,14 +453,14 @@ TEST(PointAnalysisModel, Beta1_27IsPeriod28) {
 TEST(PointAnalysisModel, Beta0_5IsAFixedPoint) {
   const auto r = analyse_model(0.5, 300'000, 200'000);
   EXPECT_EQ(r.period, 4);
-  EXPECT_EQ(r.regime, 0);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(0));
   EXPECT_LE(r.distinct_values, 4);
 }
 
 TEST(PointAnalysisModel, Beta1_4HasNoPeriod) {
   const auto r = analyse_model(1.4, 300'000, 200'000);
   EXPECT_EQ(r.period, 0);
-  EXPECT_EQ(r.regime, -1);
+  EXPECT_EQ(r.regime, attnmf::analysis::regime_of_code(-1));
   // The paper's counting classifier calls a point chaotic from 2500 distinct bins (over 2·10^5
   // steps); over our 2·10^4 samples a chaotic attractor still visits well over a thousand.
   EXPECT_GT(r.distinct_values, 1000);

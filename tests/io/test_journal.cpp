@@ -26,7 +26,7 @@ class Journal : public ::testing::Test {
     records::PointResult r;
     r.index = index;
     r.status = records::PointStatus::done;
-    r.regime = 1;
+    r.regime = attnmf::analysis::Regime::periodic;
     r.period = 28;
     r.analysis.features = 3;
     r.analysis.samples = {0.1 * index, -0.2, 0.3, 1e-300, -0.0, 5.0};

@@ -1,6 +1,5 @@
 #pragma once
-// Regime labels from the evidence a point collects (docs/file-format.md: −1 undetermined, 0 fixed point,
-// 1 periodic, 2 quasi-periodic, 3 chaotic, 4 hyperchaotic).
+// Regime labels (analysis/regime.hpp) from the evidence a point collects.
 //
 // Three indicators, each stored with the label:
 //  * exact recurrence of the window state (PointAnalysis::period) — decisive when found;
@@ -21,6 +20,8 @@
 
 #include <vector>
 
+#include "attnmf/analysis/regime.hpp"
+
 namespace attnmf::analysis {
 
 // K of the 0-1 test (correlation method, median over `frequencies` values of c spread
@@ -34,7 +35,7 @@ struct ClassificationSettings {
 };
 
 struct Classification {
-  int regime = -1;
+  Regime regime = Regime::undetermined;
   double zero_band = 0.0;  // δ(T) used
 };
 
@@ -43,7 +44,7 @@ struct Classification {
 // a recurrence decides; else λ₁ > δ chaotic (hyperchaotic with λ₂ > δ), λ₁ < −δ periodic — λ₁ = −∞,
 // tangent vectors mapped exactly to zero, included —, |λ₁| ≤ δ quasi-periodic unless K > threshold;
 // a NaN λ₁ or no exponents leave the 0-1 test alone.
-Classification classify(int period, int recurrence_regime, const std::vector<double>& lyapunov, long long recorded_steps,
+Classification classify(int period, Regime recurrence_regime, const std::vector<double>& lyapunov, long long recorded_steps,
                         double zero_one_k, const ClassificationSettings& settings = {});
 
 // Everything a point concludes from its evidence: the 0-1 test on the plotted coordinate of the
@@ -51,14 +52,14 @@ Classification classify(int period, int recurrence_regime, const std::vector<dou
 struct Verdict {
   double zero_one = 0.0;
   double zero_band = 0.0;
-  int regime = -1;
-  int paper_regime = -1;
+  Regime regime = Regime::undetermined;
+  Regime paper_regime = Regime::undetermined;
 };
 struct PointAnalysis;
 Verdict judge(const PointAnalysis& analysis, const std::vector<double>& lyapunov, long long recorded_steps);
 
 // The paper's own labels from its count of distinct values (the authors' thresholds: periodic
 // below 80 distinct values, quasi-periodic below 2500, chaotic above).
-int paper_regime(int distinct_values);
+Regime paper_regime(int distinct_values);
 
 }  // namespace attnmf::analysis

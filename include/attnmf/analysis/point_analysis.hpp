@@ -6,6 +6,7 @@
 // transient) one at a time and asks for the result at the end. Its memory is bounded by the
 // settings (samples, section_max, period_max), never by the number of recorded steps.
 
+#include "attnmf/analysis/regime.hpp"
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -72,9 +73,9 @@ struct PointAnalysis {
   int distinct_values = 0;
   // Smallest p in 1..period_max with full-state recurrence (see PointAnalyzer), 0 if none.
   int period = 0;
-  // −1 undetermined, 0 fixed point, 1 periodic: from the recurrence alone (quasi-periodic and
-  // chaotic points are told apart by their Lyapunov exponents, elsewhere).
-  int regime = -1;
+  // Undetermined, fixed point or periodic: from the recurrence alone (quasi-periodic and chaotic
+  // points are told apart by their Lyapunov exponents, elsewhere).
+  Regime regime = Regime::undetermined;
 };
 
 // Period and regime.

@@ -140,6 +140,9 @@ void write_attribute(const Handle& location, std::string_view name, std::string_
 void write_attribute(const Handle& location, std::string_view name, double value);
 void write_attribute(const Handle& location, std::string_view name, std::int64_t value);
 void write_attribute(const Handle& location, std::string_view name, std::span<const double> values);
+// One-dimensional arrays of integers and of (variable-length, UTF-8) strings.
+void write_attribute(const Handle& location, std::string_view name, std::span<const std::int64_t> values);
+void write_attribute(const Handle& location, std::string_view name, std::span<const std::string> values);
 // Any other integer, so that write_attribute(location, name, 3) is not ambiguous; values beyond
 // the range of int64_t throw std::out_of_range.
 template <std::integral Integer>

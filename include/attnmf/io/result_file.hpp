@@ -26,6 +26,9 @@ void write_model(const h5::Handle& file, const model::Weights& weights);
 
 // A window under `path`: attention [L][M], positions int32 [L], and a `history` attribute.
 void write_window(const h5::Handle& file, std::string_view path, const model::Window& window);
+// On a dataset of regime codes: the attributes `codes` and `names` (analysis/regime.hpp), which
+// tools read to label the codes.
+void write_regime_names(const h5::Handle& dataset);
 model::Window read_window(const h5::Handle& file, std::string_view path);
 
 // /provenance attributes: host, user-visible command line, start and end time, library versions.

@@ -28,8 +28,8 @@ struct PointResult {
   std::vector<double> lyapunov;      // the largest exponents, descending (empty when not computed)
   double zero_one = 0.0;             // K of the 0-1 test for chaos on the recorded m^o_se (NaN: too short)
   double zero_band = 0.0;            // the band around 0 within which an exponent counts as zero
-  int regime = -1;                   // analysis::Regime as its code (docs/file-format.md)
-  int paper_regime = -1;             // the paper's label from its count of distinct values
+  analysis::Regime regime = analysis::Regime::undetermined;
+  analysis::Regime paper_regime = analysis::Regime::undetermined;  // the paper's label, from its count of distinct values
   int period = 0;
   model::Window final_window;
   double seconds = 0.0;  // compute time: provenance, not a result
