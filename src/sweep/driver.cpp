@@ -7,11 +7,7 @@
 #include <filesystem>
 #include <variant>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "attnmf/io/fault.hpp"
@@ -25,6 +21,7 @@
 #include "attnmf/model/weights.hpp"
 #include "attnmf/simd/lane_block.hpp"
 #include "attnmf/sweep/point.hpp"
+#include "attnmf/sweep/work_queue.hpp"
 
 namespace attnmf::sweep {
 namespace {
@@ -57,114 +54,6 @@ struct Counts {
     std::copy(p.begin() + 2, p.end(), c.regimes.begin());
     return c;
   }
-};
-
-// Points waiting for a compute thread, and results waiting for the main thread.
-class WorkQueues {
- public:
-  void push_points(long long first, long long count) {
-    {
-      std::lock_guard lock(mutex_);
-      for (long long p = first; p < first + count; ++p) pending_.push_back(p);
-    }
-    work_ready_.notify_all();
-  }
-  void close() {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    work_ready_.notify_all();
-  }
-  // For compute threads: up to `most` next points, or none once closed and empty.
-  std::vector<long long> next_points(std::size_t most) {
-    std::unique_lock lock(mutex_);
-    work_ready_.wait(lock, [&] { return !pending_.empty() || closed_; });
-    std::vector<long long> taken;
-    while (!pending_.empty() && taken.size() < most) {
-      taken.push_back(pending_.front());
-      pending_.pop_front();
-      ++in_progress_;
-    }
-    return taken;
-  }
-  void push_result(Outcome result) {
-    {
-      std::lock_guard lock(mutex_);
-      results_.push_back(std::move(result));
-      --in_progress_;
-    }
-    result_ready_.notify_all();
-  }
-  // For the main thread: finished results, waiting at most `timeout` for one.
-  std::vector<Outcome> take_results(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    result_ready_.wait_for(lock, timeout, [&] { return !results_.empty(); });
-    std::vector<Outcome> taken(std::make_move_iterator(results_.begin()), std::make_move_iterator(results_.end()));
-    results_.clear();
-    return taken;
-  }
-  // A compute thread's exception: the main thread rethrows it (take_fault) and the sweep stops.
-  void push_fault(std::exception_ptr failure) {
-    {
-      std::lock_guard lock(mutex_);
-      if (!fault_) fault_ = std::move(failure);
-    }
-    result_ready_.notify_all();
-  }
-  std::exception_ptr take_fault() {
-    std::lock_guard lock(mutex_);
-    return std::exchange(fault_, nullptr);
-  }
-  // Drops the points no thread has started: a stopping sweep computes them another time.
-  void drop_pending() {
-    std::lock_guard lock(mutex_);
-    pending_.clear();
-  }
-  long long queued() {
-    std::lock_guard lock(mutex_);
-    return static_cast<long long>(pending_.size());
-  }
-  bool idle() {
-    std::lock_guard lock(mutex_);
-    return pending_.empty() && in_progress_ == 0 && results_.empty();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable work_ready_, result_ready_;
-  std::deque<long long> pending_;
-  std::deque<Outcome> results_;
-  std::exception_ptr fault_;
-  long long in_progress_ = 0;
-  bool closed_ = false;
-};
-
-// The compute threads of a rank. However the main thread leaves run_sweep, the threads are told
-// to stop, their queue is closed and they are joined: none is left waiting for work that will not
-// come (a std::jthread alone would join a thread blocked in next_points forever).
-class ComputeThreads {
- public:
-  ComputeThreads(WorkQueues& queues, std::atomic<bool>& stop) : queues_(queues), stop_(stop) {}
-  ComputeThreads(const ComputeThreads&) = delete;
-  ComputeThreads& operator=(const ComputeThreads&) = delete;
-  ~ComputeThreads() { join(); }
-  template <class Body>
-  void start(int count, Body body) {
-    for (int t = 0; t < count; ++t) threads_.emplace_back(body);
-  }
-  void join() {
-    if (threads_.empty()) return;
-    stop_ = true;
-    queues_.drop_pending();
-    queues_.close();
-    threads_.clear();
-  }
-
- private:
-  WorkQueues& queues_;
-  std::atomic<bool>& stop_;
-  std::vector<std::jthread> threads_;
 };
 
 // The master's side: blocks of consecutive points still to compute, in grid order. A block never
