@@ -21,6 +21,7 @@
 #include "attnmf/model/weights.hpp"
 #include "attnmf/simd/lane_block.hpp"
 #include "attnmf/sweep/point.hpp"
+#include "attnmf/sweep/scheduler.hpp"
 #include "attnmf/sweep/work_queue.hpp"
 
 namespace attnmf::sweep {
@@ -54,33 +55,6 @@ struct Counts {
     std::copy(p.begin() + 2, p.end(), c.regimes.begin());
     return c;
   }
-};
-
-// The master's side: blocks of consecutive points still to compute, in grid order. A block never
-// spans a point that is already done, so every block is a run of consecutive indices.
-class Scheduler {
- public:
-  Scheduler(std::vector<bool> done, long long block) : done_(std::move(done)), block_(block) { skip(); }
-  std::pair<long long, long long> next() {
-    const long long first = next_;
-    long long count = 0;
-    while (next_ < size() && !done_[static_cast<std::size_t>(next_)] && count < block_) {
-      ++next_;
-      ++count;
-    }
-    skip();
-    return {first, count};
-  }
-  bool exhausted() const { return next_ >= size(); }
-  void stop() { next_ = size(); }
-
- private:
-  long long size() const { return static_cast<long long>(done_.size()); }
-  void skip() {
-    while (next_ < size() && done_[static_cast<std::size_t>(next_)]) ++next_;
-  }
-  std::vector<bool> done_;
-  long long block_, next_ = 0;
 };
 
 std::string encode_failures(const std::map<long long, std::string>& failures) {
