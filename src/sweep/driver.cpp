@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <variant>
 #include <chrono>
+#include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "attnmf/io/fault.hpp"
@@ -23,6 +25,7 @@
 #include "attnmf/sweep/point.hpp"
 #include "attnmf/sweep/scheduler.hpp"
 #include "attnmf/sweep/work_queue.hpp"
+#include "protocol.hpp"
 
 namespace attnmf::sweep {
 namespace {
@@ -31,50 +34,7 @@ using io::mpi::check;
 namespace h5 = io::h5;
 using Clock = std::chrono::steady_clock;
 
-enum Tag : int { request_tag = 1, assign_tag = 2, finished_tag = 3, failures_tag = 4, stop_tag = 5, fault_tag = 6 };
-
-
-// What a rank reports to the master with each request: counts since its previous report.
-struct Counts {
-  long long done = 0, failed = 0;
-  std::array<long long, 6> regimes{};
-  void add(const Counts& other) {
-    done += other.done;
-    failed += other.failed;
-    for (std::size_t i = 0; i < regimes.size(); ++i) regimes[i] += other.regimes[i];
-  }
-  std::array<long long, 8> pack() const {
-    std::array<long long, 8> p{done, failed};
-    std::copy(regimes.begin(), regimes.end(), p.begin() + 2);
-    return p;
-  }
-  static Counts unpack(const std::array<long long, 8>& p) {
-    Counts c;
-    c.done = p[0];
-    c.failed = p[1];
-    std::copy(p.begin() + 2, p.end(), c.regimes.begin());
-    return c;
-  }
-};
-
-std::string encode_failures(const std::map<long long, std::string>& failures) {
-  std::string text;
-  for (const auto& [index, why] : failures) {
-    text += std::to_string(index) + '\t';
-    for (char c : why) text += (c == '\n' || c == '\t') ? ' ' : c;
-    text += '\n';
-  }
-  return text;
-}
-
-void decode_failures(const std::string& text, std::map<long long, std::string>& failures) {
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find('\n', start), tab = text.find('\t', start);
-    failures[std::stoll(text.substr(start, tab - start))] = text.substr(tab + 1, end - tab - 1);
-    start = end + 1;
-  }
-}
+using protocol::Counts;
 
 }  // namespace
 
@@ -99,7 +59,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   const bool master = comm.rank() == 0;
   io::fault::set_rank(comm.rank());
   // Every failure from here on ends the sweep on every rank together (io/monitor.hpp).
-  io::mpi::Monitor monitor(comm.get(), fault_tag, fault_exit_code);
+  io::mpi::Monitor monitor(comm.get(), protocol::fault_tag, fault_exit_code);
   monitor.set_context([&config] { return " (output.file = '" + config.output.file.string() + "'" + io::disk_full_note(config.output.file) + ")"; });
   const auto started = Clock::now();
   const std::string started_iso = io::utc_now_iso8601();
@@ -213,10 +173,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   std::vector<PartialPoint> stopped_points;
   bool exhausted = false;       // no more work will come to this rank
   bool stopping = false;        // a stop request reached this rank
-  bool request_open = false;    // a worker rank's request awaiting its answer
-  MPI_Request send_request = MPI_REQUEST_NULL, receive_request = MPI_REQUEST_NULL;
-  std::array<long long, 8> request_payload{};
-  std::array<long long, 2> assignment{};
+  protocol::WorkRequest request;  // a worker rank's request awaiting its answer
   int finished_ranks = 0;
   auto last_progress = started;
 
@@ -240,7 +197,7 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
       scheduler.stop();
       exhausted = true;
       spdlog::warn("stop requested: saving the points in flight and closing {}", config.output.file.string());
-      for (int r = 1; r < comm.size(); ++r) check(MPI_Send(nullptr, 0, MPI_BYTE, r, stop_tag, comm.get()), "MPI_Send");
+      for (int r = 1; r < comm.size(); ++r) protocol::send_stop(comm.get(), r);
     } else {
       exhausted = true;
     }
@@ -254,72 +211,34 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
     if (!stopping && options.stop_requested && options.stop_requested()) {
       if (master) begin_stopping();
       else {
-        check(MPI_Send(nullptr, 0, MPI_BYTE, 0, stop_tag, comm.get()), "MPI_Send");
+        protocol::send_stop(comm.get(), 0);
         begin_stopping();
       }
     }
-    {
-      int waiting = 0;
-      MPI_Status status;
-      check(MPI_Iprobe(MPI_ANY_SOURCE, stop_tag, comm.get(), &waiting, &status), "MPI_Iprobe");
-      if (waiting) {
-        check(MPI_Recv(nullptr, 0, MPI_BYTE, status.MPI_SOURCE, stop_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
-        begin_stopping();
-      }
-    }
+    if (protocol::take_stop(comm.get())) begin_stopping();
     // 1. Feed the local queue: two tasks per thread in reserve keeps every thread busy.
     if (!exhausted && queues.queued() < 2 * static_cast<long long>(threads) * per_task) {
       if (master) {
         const auto [first, count] = scheduler.next();
         if (count > 0) queues.push_points(first, count);
         exhausted = scheduler.exhausted();
-      } else if (!request_open) {
-        request_payload = unreported.pack();
-        unreported = Counts{};
-        check(MPI_Isend(request_payload.data(), 8, MPI_LONG_LONG, 0, request_tag, comm.get(), &send_request), "MPI_Isend");
-        check(MPI_Irecv(assignment.data(), 2, MPI_LONG_LONG, 0, assign_tag, comm.get(), &receive_request), "MPI_Irecv");
-        request_open = true;
+      } else if (!request.open()) {
+        request.post(comm.get(), std::exchange(unreported, Counts{}));
       }
     }
-    if (request_open) {
-      int arrived = 0;
-      check(MPI_Test(&receive_request, &arrived, MPI_STATUS_IGNORE), "MPI_Test");
-      if (arrived) {
-        check(MPI_Wait(&send_request, MPI_STATUS_IGNORE), "MPI_Wait");
-        request_open = false;
-        if (assignment[1] > 0 && !stopping) queues.push_points(assignment[0], assignment[1]);
-        else exhausted = true;
-      }
+    if (const auto assignment = request.arrived()) {
+      if (assignment->second > 0 && !stopping) queues.push_points(assignment->first, assignment->second);
+      else exhausted = true;
     }
     // 2. Master: answer requests and collect final reports.
     if (master) {
-      while (true) {
-        int waiting = 0;
-        MPI_Status status;
-        check(MPI_Iprobe(MPI_ANY_SOURCE, request_tag, comm.get(), &waiting, &status), "MPI_Iprobe");
-        if (!waiting) break;
-        std::array<long long, 8> payload{};
-        check(MPI_Recv(payload.data(), 8, MPI_LONG_LONG, status.MPI_SOURCE, request_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
-        everyone.add(Counts::unpack(payload));
-        const auto [first, count] = scheduler.next();
-        const std::array<long long, 2> answer{first, count};
-        check(MPI_Send(answer.data(), 2, MPI_LONG_LONG, status.MPI_SOURCE, assign_tag, comm.get()), "MPI_Send");
+      while (const auto report = protocol::take_report(comm.get(), protocol::request_tag)) {
+        everyone.add(report->counts);
+        protocol::send_assignment(comm.get(), report->from, scheduler.next());
       }
-      while (true) {
-        int waiting = 0;
-        MPI_Status status;
-        check(MPI_Iprobe(MPI_ANY_SOURCE, finished_tag, comm.get(), &waiting, &status), "MPI_Iprobe");
-        if (!waiting) break;
-        std::array<long long, 8> payload{};
-        check(MPI_Recv(payload.data(), 8, MPI_LONG_LONG, status.MPI_SOURCE, finished_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
-        everyone.add(Counts::unpack(payload));
-        MPI_Status text_status;
-        check(MPI_Probe(status.MPI_SOURCE, failures_tag, comm.get(), &text_status), "MPI_Probe");
-        int length = 0;
-        check(MPI_Get_count(&text_status, MPI_CHAR, &length), "MPI_Get_count");
-        std::string text(static_cast<std::size_t>(length), '\0');
-        check(MPI_Recv(text.data(), length, MPI_CHAR, status.MPI_SOURCE, failures_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
-        decode_failures(text, failures);
+      while (const auto report = protocol::take_report(comm.get(), protocol::finished_tag)) {
+        everyone.add(report->counts);
+        protocol::receive_failures(comm.get(), report->from, failures);
         ++finished_ranks;
       }
     }
@@ -351,12 +270,9 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
       report_progress();
     }
     // 4. Done when no work will come and none is left here; the master also waits for every rank.
-    if (exhausted && !request_open && queues.idle()) {
+    if (exhausted && !request.open() && queues.idle()) {
       if (!master) {
-        const auto payload = unreported.pack();
-        check(MPI_Send(payload.data(), 8, MPI_LONG_LONG, 0, finished_tag, comm.get()), "MPI_Send");
-        const std::string text = encode_failures(failures);
-        check(MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, 0, failures_tag, comm.get()), "MPI_Send");
+        protocol::send_finished(comm.get(), unreported, failures);
         break;
       }
       if (finished_ranks == comm.size() - 1) break;
@@ -368,23 +284,14 @@ SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const Driv
   // journal is computed again by --resume.
   if (monitor.faulted()) stop_points = true;
   workers.join();
-  if (request_open) {
-    MPI_Cancel(&receive_request);
-    MPI_Wait(&receive_request, MPI_STATUS_IGNORE);
-    MPI_Wait(&send_request, MPI_STATUS_IGNORE);
-  }
+  request.cancel();
   monitor.agree(nullptr);
 
   // Every rank agrees whether the sweep stopped early (a stop message may still be in flight).
   int stopped = stopping ? 1 : 0, any_stopped = 0;
   check(MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, comm.get()), "MPI_Allreduce");
-  if (any_stopped) {
-    // Drain a stop message that arrived after this rank finished, so none is left behind.
-    int waiting = 0;
-    MPI_Status status;
-    check(MPI_Iprobe(MPI_ANY_SOURCE, stop_tag, comm.get(), &waiting, &status), "MPI_Iprobe");
-    if (waiting) check(MPI_Recv(nullptr, 0, MPI_BYTE, status.MPI_SOURCE, stop_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
-  }
+  // Drain a stop message that arrived after this rank finished, so none is left behind.
+  if (any_stopped) protocol::take_stop(comm.get());
   // The states of points stopped mid-trajectory. Earlier runs' in-flight files stay until the sweep
   // is complete: reading keeps the most advanced state of each point and drops finished ones.
   monitor.collective([&] {
