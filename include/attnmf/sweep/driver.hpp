@@ -5,6 +5,10 @@
 // every rank, itself included. On every rank the main thread does all communication and all HDF5
 // writes; `parallel.threads_per_rank` compute threads only run PointComputer::compute, which
 // knows nothing of MPI, threads or files.
+//
+// Its parts: the master's Scheduler (sweep/scheduler.hpp); a rank's WorkQueues and ComputeThreads
+// (sweep/work_queue.hpp); the messages between ranks (src/sweep/protocol.hpp); and, in
+// src/sweep/driver.cpp, SweepRun, whose methods are run_sweep's phases.
 
 #include <mpi.h>
 
