@@ -4,14 +4,16 @@
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
-#include <variant>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <map>
 #include <optional>
-#include <thread>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "attnmf/io/fault.hpp"
@@ -25,6 +27,9 @@
 #include "attnmf/model/weights.hpp"
 #include "attnmf/dynamics/engine.hpp"
 #include "attnmf/sweep/point.hpp"
+#include "attnmf/sweep/scheduler.hpp"
+#include "attnmf/sweep/work_queue.hpp"
+#include "protocol.hpp"
 
 namespace attnmf::sweep {
 namespace {
@@ -32,185 +37,427 @@ namespace {
 using io::mpi::check;
 namespace h5 = io::h5;
 using Clock = std::chrono::steady_clock;
+using protocol::Counts;
 
-enum Tag : int { request_tag = 1, assign_tag = 2, finished_tag = 3, failures_tag = 4, stop_tag = 5, fault_tag = 6 };
-
-
-// What a rank reports to the master with each request: counts since its previous report.
-struct Counts {
-  long long done = 0, failed = 0;
-  std::array<long long, 6> regimes{};
-  void add(const Counts& other) {
-    done += other.done;
-    failed += other.failed;
-    for (std::size_t i = 0; i < regimes.size(); ++i) regimes[i] += other.regimes[i];
-  }
-  std::array<long long, 8> pack() const {
-    std::array<long long, 8> p{done, failed};
-    std::copy(regimes.begin(), regimes.end(), p.begin() + 2);
-    return p;
-  }
-  static Counts unpack(const std::array<long long, 8>& p) {
-    Counts c;
-    c.done = p[0];
-    c.failed = p[1];
-    std::copy(p.begin() + 2, p.end(), c.regimes.begin());
-    return c;
-  }
-};
-
-// Points waiting for a compute thread, and results waiting for the main thread.
-class WorkQueues {
- public:
-  void push_points(long long first, long long count) {
-    {
-      std::lock_guard lock(mutex_);
-      for (long long p = first; p < first + count; ++p) pending_.push_back(p);
-    }
-    work_ready_.notify_all();
-  }
-  void close() {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    work_ready_.notify_all();
-  }
-  // For compute threads: up to `most` next points, or none once closed and empty.
-  std::vector<long long> next_points(std::size_t most) {
-    std::unique_lock lock(mutex_);
-    work_ready_.wait(lock, [&] { return !pending_.empty() || closed_; });
-    std::vector<long long> taken;
-    while (!pending_.empty() && taken.size() < most) {
-      taken.push_back(pending_.front());
-      pending_.pop_front();
-      ++in_progress_;
-    }
-    return taken;
-  }
-  void push_result(Outcome result) {
-    {
-      std::lock_guard lock(mutex_);
-      results_.push_back(std::move(result));
-      --in_progress_;
-    }
-    result_ready_.notify_all();
-  }
-  // For the main thread: finished results, waiting at most `timeout` for one.
-  std::vector<Outcome> take_results(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    result_ready_.wait_for(lock, timeout, [&] { return !results_.empty(); });
-    std::vector<Outcome> taken(std::make_move_iterator(results_.begin()), std::make_move_iterator(results_.end()));
-    results_.clear();
-    return taken;
-  }
-  // A compute thread's exception: the main thread rethrows it (take_fault) and the sweep stops.
-  void push_fault(std::exception_ptr failure) {
-    {
-      std::lock_guard lock(mutex_);
-      if (!fault_) fault_ = std::move(failure);
-    }
-    result_ready_.notify_all();
-  }
-  std::exception_ptr take_fault() {
-    std::lock_guard lock(mutex_);
-    return std::exchange(fault_, nullptr);
-  }
-  // Drops the points no thread has started: a stopping sweep computes them another time.
-  void drop_pending() {
-    std::lock_guard lock(mutex_);
-    pending_.clear();
-  }
-  long long queued() {
-    std::lock_guard lock(mutex_);
-    return static_cast<long long>(pending_.size());
-  }
-  bool idle() {
-    std::lock_guard lock(mutex_);
-    return pending_.empty() && in_progress_ == 0 && results_.empty();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable work_ready_, result_ready_;
-  std::deque<long long> pending_;
-  std::deque<Outcome> results_;
-  std::exception_ptr fault_;
-  long long in_progress_ = 0;
-  bool closed_ = false;
-};
-
-// The compute threads of a rank. However the main thread leaves run_sweep, the threads are told
-// to stop, their queue is closed and they are joined: none is left waiting for work that will not
-// come (a std::jthread alone would join a thread blocked in next_points forever).
-class ComputeThreads {
- public:
-  ComputeThreads(WorkQueues& queues, std::atomic<bool>& stop) : queues_(queues), stop_(stop) {}
-  ComputeThreads(const ComputeThreads&) = delete;
-  ComputeThreads& operator=(const ComputeThreads&) = delete;
-  ~ComputeThreads() { join(); }
-  template <class Body>
-  void start(int count, Body body) {
-    for (int t = 0; t < count; ++t) threads_.emplace_back(body);
-  }
-  void join() {
-    if (threads_.empty()) return;
-    stop_ = true;
-    queues_.drop_pending();
-    queues_.close();
-    threads_.clear();
-  }
-
- private:
-  WorkQueues& queues_;
-  std::atomic<bool>& stop_;
-  std::vector<std::jthread> threads_;
-};
-
-// The master's side: blocks of consecutive points still to compute, in grid order. A block never
-// spans a point that is already done, so every block is a run of consecutive indices.
-class Scheduler {
- public:
-  Scheduler(std::vector<bool> done, long long block) : done_(std::move(done)), block_(block) { skip(); }
-  std::pair<long long, long long> next() {
-    const long long first = next_;
-    long long count = 0;
-    while (next_ < size() && !done_[static_cast<std::size_t>(next_)] && count < block_) {
-      ++next_;
-      ++count;
-    }
-    skip();
-    return {first, count};
-  }
-  bool exhausted() const { return next_ >= size(); }
-  void stop() { next_ = size(); }
-
- private:
-  long long size() const { return static_cast<long long>(done_.size()); }
-  void skip() {
-    while (next_ < size() && done_[static_cast<std::size_t>(next_)]) ++next_;
-  }
-  std::vector<bool> done_;
-  long long block_, next_ = 0;
-};
-
-std::string encode_failures(const std::map<long long, std::string>& failures) {
-  std::string text;
-  for (const auto& [index, why] : failures) {
-    text += std::to_string(index) + '\t';
-    for (char c : why) text += (c == '\n' || c == '\t') ? ' ' : c;
-    text += '\n';
-  }
-  return text;
+// The rank as io::fault knows it, set before anything can fail (the monitor is made with the
+// communicator this returns).
+MPI_Comm with_fault_rank(const io::mpi::Communicator& comm) {
+  io::fault::set_rank(comm.rank());
+  return comm.get();
 }
 
-void decode_failures(const std::string& text, std::map<long long, std::string>& failures) {
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find('\n', start), tab = text.find('\t', start);
-    failures[std::stoll(text.substr(start, tab - start))] = text.substr(tab + 1, end - tab - 1);
-    start = end + 1;
+// One rank's part in run_sweep. Its members are the sweep's state, its public methods the phases,
+// which run_sweep calls in this order on every rank:
+//   SweepRun                 this rank's communicator and fault monitor, the weights, the computer
+//   open_journal             this run's name, agreed by all ranks; what earlier runs finished; the
+//                            manifest and the disk-space reserve
+//   open_file                the HDF5 file created, or rebuilt from the journal; this run's journal
+//   start_compute_threads    the compute threads, waiting for points
+//   work                     the main loop: every rank is a worker, rank 0 also the master
+//   end_work                 the threads joined; the ranks agree on a fault, and on a stop
+//   close                    the states of points stopped mid-trajectory saved; journal and file closed
+//   summarize                the summary; on the master the failures, provenance and completeness
+// Every collective step goes through monitor_ (io/monitor.hpp): a failure in one ends the sweep on
+// every rank together. The messages between the ranks are protocol's (protocol.hpp).
+//
+// The members are declared in the order in which the state comes to be, and destroyed in reverse:
+// however the run ends, the compute threads are joined first, then the journal writer is closed,
+// the reserve given back and, last, the file closed.
+class SweepRun {
+ public:
+  SweepRun(MPI_Comm parent, const config::Config& config, const DriverOptions& options);
+  SweepRun(const SweepRun&) = delete;
+  SweepRun& operator=(const SweepRun&) = delete;
+
+  void open_journal();
+  void open_file();
+  void start_compute_threads();
+  void work();
+  void end_work();
+  void close();
+  SweepSummary summarize();
+
+ private:
+  // open_file's steps.
+  void replay_journal();
+  void announce() const;
+  // What a compute thread runs.
+  void compute_thread();
+  // work()'s steps, in the order of one pass.
+  void take_stop_requests();
+  void begin_stopping();
+  void feed_queue();
+  void serve_requests();         // master
+  void collect_final_reports();  // master
+  void record_results();
+  void report_progress() const;  // master
+  bool finished();
+  // summarize()'s last step, on the master: what the file says of the run as a whole.
+  void write_summary(SweepSummary& summary, long long computed_everywhere);
+  // This rank's file of this run in the journal directory: "run-<id>-rank-<rank><suffix>".
+  std::filesystem::path run_file(const std::string& suffix) const;
+
+  // Set-up.
+  const config::Config& config_;
+  const DriverOptions& options_;
+  const io::mpi::Communicator comm_;
+  const bool master_;
+  io::mpi::Monitor monitor_;
+  const Clock::time_point started_;
+  const std::string started_iso_;
+  const model::Weights weights_;
+  const PointComputer computer_;
+  const long long points_;
+  const int threads_;
+  const long long block_;
+  const std::filesystem::path journal_dir_;
+
+  // What earlier runs finished (every rank reads the journal: it is small next to the work) and a
+  // name for this run's files that no earlier run used.
+  io::JournalContents journal_;
+  long long run_id_ = 0;
+  // Declared in this order so that, however the run ends, the reserve is given back before the
+  // file is closed (io/space_reserve.hpp).
+  std::optional<io::SweepFile> file_;
+  io::SpaceReserve reserve_;
+  std::vector<bool> done_;
+  Counts everyone_;  // the master's view of all ranks
+  std::map<long long, std::string> failures_;
+  long long already_ = 0;  // points done by earlier runs
+  std::optional<io::JournalWriter> journal_writer_;
+
+  // The work.
+  WorkQueues queues_;
+  std::atomic<bool> stop_points_{false};
+  ComputeThreads workers_{queues_, stop_points_};
+  int per_task_ = 1;
+  Scheduler scheduler_{{}, 0};  // the master's; empty on the other ranks
+  Counts unreported_;
+  long long computed_ = 0;
+  std::vector<PartialPoint> stopped_points_;
+  bool exhausted_ = false;          // no more work will come to this rank
+  bool stopping_ = false;           // a stop request reached this rank
+  protocol::WorkRequest request_;   // a worker rank's request awaiting its answer
+  int finished_ranks_ = 0;
+  Clock::time_point last_progress_;
+  bool interrupted_ = false;  // some rank stopped early (end_work's agreement)
+};
+
+SweepRun::SweepRun(MPI_Comm parent, const config::Config& config, const DriverOptions& options)
+    : config_(config),
+      options_(options),
+      comm_(parent),
+      master_(comm_.rank() == 0),
+      monitor_(with_fault_rank(comm_), protocol::fault_tag, fault_exit_code),
+      started_(Clock::now()),
+      started_iso_(io::utc_now_iso8601()),
+      weights_(model::draw_weights(config.model)),
+      computer_(config, weights_),
+      points_(computer_.grid().size()),
+      threads_(config.parallel.threads_per_rank),
+      block_(config.parallel.block_points),
+      journal_dir_(io::journal_directory(config.output.file)) {
+  // Every failure from here on ends the sweep on every rank together (io/monitor.hpp).
+  monitor_.set_context([this] {
+    return " (output.file = '" + config_.output.file.string() + "'" + io::disk_full_note(config_.output.file) + ")";
+  });
+}
+
+std::filesystem::path SweepRun::run_file(const std::string& suffix) const {
+  return journal_dir_ / ("run-" + std::to_string(run_id_) + "-rank-" + std::to_string(comm_.rank()) + suffix);
+}
+
+void SweepRun::open_journal() {
+  run_id_ = master_ ? static_cast<long long>(std::chrono::system_clock::now().time_since_epoch().count()) : 0;
+  check(MPI_Bcast(&run_id_, 1, MPI_LONG_LONG, 0, comm_.get()), "MPI_Bcast");
+  monitor_.on_fault([this] { reserve_.release(); });
+  monitor_.collective([&] {
+    if (options_.resume) journal_ = io::read_journal_directory(journal_dir_);
+    if (master_) {
+      std::filesystem::create_directories(journal_dir_);
+      reserve_ = io::SpaceReserve(journal_dir_ / "space-reserve", io::SpaceReserve::default_bytes);
+      if (io::read_manifest(journal_dir_).empty()) io::write_manifest(journal_dir_, manifest_keys(config_));
+      for (const std::string& note : journal_.notes) spdlog::warn("{}", note);
+    }
+  });
+}
+
+void SweepRun::open_file() {
+  // The HDF5 file is a view of the journal: a resumed sweep rebuilds it, each rank replaying a share.
+  monitor_.collective([&] {
+    file_.emplace(io::SweepFile::create(config_.output.file, comm_.get(), config_, weights_, computer_.grid(), monitor_,
+                                        input_checksums(config_),
+                                        options_.resume ? io::SweepFile::Mode::replace : io::SweepFile::Mode::exclusive));
+  });
+  done_.assign(static_cast<std::size_t>(points_), false);
+  monitor_.collective([&] { replay_journal(); });
+  already_ = static_cast<long long>(journal_.points.size());
+  if (master_) announce();
+  monitor_.collective([&] { journal_writer_.emplace(run_file(".journal")); });
+}
+
+void SweepRun::replay_journal() {
+  for (const auto& [index, result] : journal_.points) {
+    if (index < 0 || index >= points_) continue;
+    done_[static_cast<std::size_t>(index)] = true;
+    if (index % comm_.size() == comm_.rank()) file_->write_point(result);
+    if (result.status == PointStatus::failed) failures_[index] = result.error;
+    if (master_) {
+      if (result.status == PointStatus::done) {
+        ++everyone_.done;
+        ++everyone_.regimes[analysis::regime_index(result.regime)];
+      } else {
+        ++everyone_.failed;
+      }
+    }
   }
+}
+
+void SweepRun::announce() const {
+  if (options_.resume && (already_ > 0 || !journal_.in_flight.empty()))
+    spdlog::info("resuming: {} of {} points already done, {} to continue mid-trajectory", already_, points_,
+                 journal_.in_flight.size());
+  spdlog::info("sweep of {} points ({} beta x {} gamma x {} epsilon), {} steps each, on {} ranks x {} threads, {} engine; "
+               "writing {}",
+               points_, computer_.grid().beta().size(), computer_.grid().gamma().size(), computer_.grid().epsilon().size(),
+               config_.run.steps, comm_.size(), threads_, computer_.engine_description(), config_.output.file.string());
+}
+
+void SweepRun::start_compute_threads() {
+  // A compute thread takes as many points as the engine integrates together (simd: one per lane).
+  per_task_ = options_.compute ? 1 : computer_.points_per_task();
+  workers_.start(threads_, [this] { compute_thread(); });
+}
+
+void SweepRun::compute_thread() {
+  while (true) {
+    const std::vector<long long> indices = queues_.next_points(static_cast<std::size_t>(per_task_));
+    if (indices.empty()) break;
+    try {
+      io::fault::at("compute");
+      if (options_.compute) {
+        for (long long index : indices) queues_.push_result(options_.compute(computer_, index));
+        continue;
+      }
+      std::vector<const PartialPoint*> partials;
+      for (long long index : indices) {
+        const auto partial = journal_.in_flight.find(index);
+        partials.push_back(partial == journal_.in_flight.end() ? nullptr : &partial->second);
+      }
+      for (Outcome& outcome : computer_.compute_many(indices, &stop_points_, partials))
+        queues_.push_result(std::move(outcome));
+    } catch (...) {
+      // Not one point's failure (those come back as results): the sweep cannot go on.
+      std::string which = "points " + std::to_string(indices.front()) + "-" + std::to_string(indices.back());
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        queues_.push_fault(std::make_exception_ptr(std::runtime_error("a compute thread failed on " + which + ": " + e.what())));
+      } catch (...) {
+        queues_.push_fault(std::make_exception_ptr(std::runtime_error("a compute thread failed on " + which)));
+      }
+      break;
+    }
+  }
+}
+
+// The main loop: keep this rank's queue fed, write what is finished, and (master) serve requests.
+// A failure here (the journal, the file, a compute thread) is told to every rank, and every rank
+// leaves the loop for the agreement in end_work.
+void SweepRun::work() {
+  scheduler_ = Scheduler(master_ ? done_ : std::vector<bool>{}, block_);
+  last_progress_ = started_;
+  while (!monitor_.poll()) try {
+    // 0. Stop requests: this rank's own (a signal), or the master's word.
+    take_stop_requests();
+    // 1. Feed the local queue.
+    feed_queue();
+    // 2. Master: answer requests and collect final reports.
+    if (master_) {
+      serve_requests();
+      collect_final_reports();
+    }
+    // 3. What the compute threads finished goes to the journal (synced) and then to the file.
+    record_results();
+    if (std::exception_ptr failure = queues_.take_fault()) std::rethrow_exception(failure);
+    if (master_ && Clock::now() - last_progress_ >= std::chrono::duration<double>(options_.progress_interval_seconds)) {
+      last_progress_ = Clock::now();
+      report_progress();
+    }
+    // 4. Done when no work will come and none is left here; the master also waits for every rank.
+    if (finished()) break;
+  } catch (...) {
+    monitor_.notify(std::current_exception());
+  }
+}
+
+void SweepRun::take_stop_requests() {
+  if (!stopping_ && options_.stop_requested && options_.stop_requested()) {
+    if (master_) begin_stopping();
+    else {
+      protocol::send_stop(comm_.get(), 0);
+      begin_stopping();
+    }
+  }
+  if (protocol::take_stop(comm_.get())) begin_stopping();
+}
+
+// Stopping: no more work is handed out or started; points in flight stop at their next check
+// and come back as states to save.
+void SweepRun::begin_stopping() {
+  if (stopping_) return;
+  stopping_ = true;
+  stop_points_ = true;
+  queues_.drop_pending();
+  if (master_) {
+    scheduler_.stop();
+    exhausted_ = true;
+    spdlog::warn("stop requested: saving the points in flight and closing {}", config_.output.file.string());
+    for (int r = 1; r < comm_.size(); ++r) protocol::send_stop(comm_.get(), r);
+  } else {
+    exhausted_ = true;
+  }
+}
+
+// Two tasks per thread in reserve keep every thread busy. The master takes its points from the
+// scheduler; a worker asks the master for them, one request at a time.
+void SweepRun::feed_queue() {
+  if (!exhausted_ && queues_.queued() < 2 * static_cast<long long>(threads_) * per_task_) {
+    if (master_) {
+      const auto [first, count] = scheduler_.next();
+      if (count > 0) queues_.push_points(first, count);
+      exhausted_ = scheduler_.exhausted();
+    } else if (!request_.open()) {
+      request_.post(comm_.get(), std::exchange(unreported_, Counts{}));
+    }
+  }
+  if (const auto assignment = request_.arrived()) {
+    if (assignment->second > 0 && !stopping_) queues_.push_points(assignment->first, assignment->second);
+    else exhausted_ = true;
+  }
+}
+
+void SweepRun::serve_requests() {
+  while (const auto report = protocol::take_report(comm_.get(), protocol::request_tag)) {
+    everyone_.add(report->counts);
+    protocol::send_assignment(comm_.get(), report->from, scheduler_.next());
+  }
+}
+
+void SweepRun::collect_final_reports() {
+  while (const auto report = protocol::take_report(comm_.get(), protocol::finished_tag)) {
+    everyone_.add(report->counts);
+    protocol::receive_failures(comm_.get(), report->from, failures_);
+    ++finished_ranks_;
+  }
+}
+
+void SweepRun::record_results() {
+  for (Outcome& outcome : queues_.take_results(std::chrono::milliseconds(2))) {
+    if (auto* partial = std::get_if<PartialPoint>(&outcome)) {
+      stopped_points_.push_back(std::move(*partial));
+      continue;
+    }
+    PointResult& result = std::get<PointResult>(outcome);
+    journal_writer_->append(result);
+    file_->write_point(result);
+    ++computed_;
+    Counts c;
+    if (result.status == PointStatus::done) {
+      c.done = 1;
+      c.regimes[analysis::regime_index(result.regime)] = 1;
+    } else {
+      c.failed = 1;
+      failures_[result.index] = result.error;
+      spdlog::warn("point {} failed: {}", result.index, result.error);
+    }
+    if (master_) everyone_.add(c);
+    else unreported_.add(c);
+  }
+}
+
+void SweepRun::report_progress() const {
+  const double elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
+  const long long finished = everyone_.done + everyone_.failed;
+  const double rate = static_cast<double>(finished - already_) / std::max(elapsed, 1e-9);
+  spdlog::info("points {}/{} ({:.1f}%), {}, {}, ETA {}", finished, points_,
+               100.0 * static_cast<double>(finished) / static_cast<double>(points_), io::format_rate(rate, "points"),
+               io::format_rate(rate * static_cast<double>(config_.run.steps), "point-steps"),
+               rate > 0 ? io::format_duration(static_cast<double>(points_ - finished) / rate) : "?");
+}
+
+// A worker that is done sends its final report and leaves; the master leaves once every worker has.
+bool SweepRun::finished() {
+  if (exhausted_ && !request_.open() && queues_.idle()) {
+    if (!master_) {
+      protocol::send_finished(comm_.get(), unreported_, failures_);
+      return true;
+    }
+    if (finished_ranks_ == comm_.size() - 1) return true;
+  }
+  return false;
+}
+
+void SweepRun::end_work() {
+  // The points in flight stop at their next check; what a failed sweep computed but did not
+  // journal is computed again by --resume.
+  if (monitor_.faulted()) stop_points_ = true;
+  workers_.join();
+  request_.cancel();
+  monitor_.agree(nullptr);
+
+  // Every rank agrees whether the sweep stopped early (a stop message may still be in flight).
+  int stopped = stopping_ ? 1 : 0, any_stopped = 0;
+  check(MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, comm_.get()), "MPI_Allreduce");
+  interrupted_ = any_stopped != 0;
+  // Drain a stop message that arrived after this rank finished, so none is left behind.
+  if (interrupted_) protocol::take_stop(comm_.get());
+}
+
+void SweepRun::close() {
+  // The states of points stopped mid-trajectory. Earlier runs' in-flight files stay until the sweep
+  // is complete: reading keeps the most advanced state of each point and drops finished ones.
+  monitor_.collective([&] {
+    if (!stopped_points_.empty()) io::write_in_flight(run_file(".inflight"), stopped_points_);
+  });
+  journal_writer_.reset();
+  reserve_.release();  // room for the close's flush on a nearly full disk
+  file_->close(monitor_);
+}
+
+SweepSummary SweepRun::summarize() {
+  SweepSummary summary;
+  summary.points = points_;
+  summary.ranks = comm_.size();
+  summary.threads_per_rank = threads_;
+  summary.interrupted = interrupted_;
+  summary.wall_seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+  long long computed_everywhere = 0;
+  check(MPI_Reduce(&computed_, &computed_everywhere, 1, MPI_LONG_LONG, MPI_SUM, 0, comm_.get()), "MPI_Reduce");
+  monitor_.collective([&] {
+    if (master_) write_summary(summary, computed_everywhere);
+  });
+  return summary;
+}
+
+void SweepRun::write_summary(SweepSummary& summary, long long computed_everywhere) {
+  summary.computed = computed_everywhere;
+  summary.done = everyone_.done;
+  summary.failed = everyone_.failed;
+  summary.regimes = everyone_.regimes;
+  summary.point_steps_per_second = static_cast<double>(summary.computed) * static_cast<double>(config_.run.steps) / summary.wall_seconds;
+  if (!summary.interrupted) io::write_failures(config_.output.file, points_, failures_);
+  h5::File f = h5::File::open(config_.output.file, h5::Access::read_write);
+  io::Provenance provenance{options_.command_line, started_iso_, summary.wall_seconds,
+                            {{"point_steps_per_second", summary.point_steps_per_second},
+                             {"ranks", static_cast<double>(summary.ranks)},
+                             {"threads_per_rank", static_cast<double>(threads_)}},
+                            {{"engine", computer_.engine_description()}}};
+  io::write_provenance(f, provenance);
+  h5::write_attribute(f, "complete", static_cast<std::int64_t>(summary.interrupted ? 0 : 1));
+  f.close();
+  // A complete file needs its journal no more.
+  if (!summary.interrupted && summary.done + summary.failed == points_) std::filesystem::remove_all(journal_dir_);
 }
 
 }  // namespace
@@ -232,337 +479,14 @@ std::vector<std::pair<std::string, std::string>> manifest_keys(const config::Con
 }
 
 SweepSummary run_sweep(MPI_Comm parent, const config::Config& config, const DriverOptions& options) {
-  const io::mpi::Communicator comm(parent);
-  const bool master = comm.rank() == 0;
-  io::fault::set_rank(comm.rank());
-  // Every failure from here on ends the sweep on every rank together (io/monitor.hpp).
-  io::mpi::Monitor monitor(comm.get(), fault_tag, fault_exit_code);
-  monitor.set_context([&config] { return " (output.file = '" + config.output.file.string() + "'" + io::disk_full_note(config.output.file) + ")"; });
-  const auto started = Clock::now();
-  const std::string started_iso = io::utc_now_iso8601();
-
-  const model::Weights weights = model::draw_weights(config.model);
-  const PointComputer computer(config, weights);
-  const long long points = computer.grid().size();
-  const int threads = config.parallel.threads_per_rank;
-  const long long block = config.parallel.block_points;
-  const std::filesystem::path journal_dir = io::journal_directory(config.output.file);
-
-  // What earlier runs finished (every rank reads the journal: it is small next to the work) and a
-  // name for this run's files that no earlier run used.
-  io::JournalContents journal;
-  long long run_id = master ? static_cast<long long>(std::chrono::system_clock::now().time_since_epoch().count()) : 0;
-  check(MPI_Bcast(&run_id, 1, MPI_LONG_LONG, 0, comm.get()), "MPI_Bcast");
-  // Declared in this order so that, however run_sweep ends, the reserve is given back before the
-  // file is closed (io/space_reserve.hpp).
-  std::optional<io::SweepFile> file;
-  io::SpaceReserve reserve;
-  monitor.on_fault([&] { reserve.release(); });
-  monitor.collective([&] {
-    if (options.resume) journal = io::read_journal_directory(journal_dir);
-    if (master) {
-      std::filesystem::create_directories(journal_dir);
-      reserve = io::SpaceReserve(journal_dir / "space-reserve", io::SpaceReserve::default_bytes);
-      if (io::read_manifest(journal_dir).empty()) io::write_manifest(journal_dir, manifest_keys(config));
-      for (const std::string& note : journal.notes) spdlog::warn("{}", note);
-    }
-  });
-
-  // The HDF5 file is a view of the journal: a resumed sweep rebuilds it, each rank replaying a share.
-  monitor.collective([&] {
-    file.emplace(io::SweepFile::create(config.output.file, comm.get(), config, weights, computer.grid(), monitor,
-                                       input_checksums(config), options.resume ? io::SweepFile::Mode::replace : io::SweepFile::Mode::exclusive));
-  });
-  std::vector<bool> done(static_cast<std::size_t>(points), false);
-  Counts everyone;  // the master's view of all ranks
-  std::map<long long, std::string> failures;
-  monitor.collective([&] {
-    for (const auto& [index, result] : journal.points) {
-      if (index < 0 || index >= points) continue;
-      done[static_cast<std::size_t>(index)] = true;
-      if (index % comm.size() == comm.rank()) file->write_point(result);
-      if (result.status == PointStatus::failed) failures[index] = result.error;
-      if (master) {
-        if (result.status == PointStatus::done) {
-          ++everyone.done;
-          ++everyone.regimes[analysis::regime_index(result.regime)];
-        } else {
-          ++everyone.failed;
-        }
-      }
-    }
-  });
-  const long long already = static_cast<long long>(journal.points.size());
-  if (master) {
-    if (options.resume && (already > 0 || !journal.in_flight.empty()))
-      spdlog::info("resuming: {} of {} points already done, {} to continue mid-trajectory", already, points,
-                   journal.in_flight.size());
-    spdlog::info("sweep of {} points ({} beta x {} gamma x {} epsilon), {} steps each, on {} ranks x {} threads, {} engine; "
-                 "writing {}",
-                 points, computer.grid().beta().size(), computer.grid().gamma().size(), computer.grid().epsilon().size(),
-                 config.run.steps, comm.size(), threads, computer.engine_description(), config.output.file.string());
-  }
-  std::optional<io::JournalWriter> journal_writer;
-  monitor.collective([&] {
-    journal_writer.emplace(journal_dir / ("run-" + std::to_string(run_id) + "-rank-" + std::to_string(comm.rank()) + ".journal"));
-  });
-
-  WorkQueues queues;
-  std::atomic<bool> stop_points{false};
-  ComputeThreads workers(queues, stop_points);
-  // A compute thread takes as many points as the engine integrates together (simd: one per lane).
-  const int per_task = options.compute ? 1 : computer.points_per_task();
-  workers.start(threads, [&] {
-    while (true) {
-      const std::vector<long long> indices = queues.next_points(static_cast<std::size_t>(per_task));
-      if (indices.empty()) break;
-      try {
-        io::fault::at("compute");
-        if (options.compute) {
-          for (long long index : indices) queues.push_result(options.compute(computer, index));
-          continue;
-        }
-        std::vector<const PartialPoint*> partials;
-        for (long long index : indices) {
-          const auto partial = journal.in_flight.find(index);
-          partials.push_back(partial == journal.in_flight.end() ? nullptr : &partial->second);
-        }
-        for (Outcome& outcome : computer.compute_many(indices, &stop_points, partials))
-          queues.push_result(std::move(outcome));
-      } catch (...) {
-        // Not one point's failure (those come back as results): the sweep cannot go on.
-        std::string which = "points " + std::to_string(indices.front()) + "-" + std::to_string(indices.back());
-        try {
-          throw;
-        } catch (const std::exception& e) {
-          queues.push_fault(std::make_exception_ptr(std::runtime_error("a compute thread failed on " + which + ": " + e.what())));
-        } catch (...) {
-          queues.push_fault(std::make_exception_ptr(std::runtime_error("a compute thread failed on " + which)));
-        }
-        break;
-      }
-    }
-  });
-
-  Scheduler scheduler(master ? done : std::vector<bool>{}, block);
-  Counts unreported;
-  long long computed = 0;
-  std::vector<PartialPoint> stopped_points;
-  bool exhausted = false;       // no more work will come to this rank
-  bool stopping = false;        // a stop request reached this rank
-  bool request_open = false;    // a worker rank's request awaiting its answer
-  MPI_Request send_request = MPI_REQUEST_NULL, receive_request = MPI_REQUEST_NULL;
-  std::array<long long, 8> request_payload{};
-  std::array<long long, 2> assignment{};
-  int finished_ranks = 0;
-  auto last_progress = started;
-
-  const auto report_progress = [&] {
-    const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-    const long long finished = everyone.done + everyone.failed;
-    const double rate = static_cast<double>(finished - already) / std::max(elapsed, 1e-9);
-    spdlog::info("points {}/{} ({:.1f}%), {}, {}, ETA {}", finished, points,
-                 100.0 * static_cast<double>(finished) / static_cast<double>(points), io::format_rate(rate, "points"),
-                 io::format_rate(rate * static_cast<double>(config.run.steps), "point-steps"),
-                 rate > 0 ? io::format_duration(static_cast<double>(points - finished) / rate) : "?");
-  };
-  // Stopping: no more work is handed out or started; points in flight stop at their next check
-  // and come back as states to save.
-  const auto begin_stopping = [&] {
-    if (stopping) return;
-    stopping = true;
-    stop_points = true;
-    queues.drop_pending();
-    if (master) {
-      scheduler.stop();
-      exhausted = true;
-      spdlog::warn("stop requested: saving the points in flight and closing {}", config.output.file.string());
-      for (int r = 1; r < comm.size(); ++r) check(MPI_Send(nullptr, 0, MPI_BYTE, r, stop_tag, comm.get()), "MPI_Send");
-    } else {
-      exhausted = true;
-    }
-  };
-
-  // The main loop: keep this rank's queue fed, write what is finished, and (master) serve requests.
-  // A failure here (the journal, the file, a compute thread) is told to every rank, and every rank
-  // leaves the loop for the agreement below.
-  while (!monitor.poll()) try {
-    // 0. Stop requests: this rank's own (a signal), or the master's word.
-    if (!stopping && options.stop_requested && options.stop_requested()) {
-      if (master) begin_stopping();
-      else {
-        check(MPI_Send(nullptr, 0, MPI_BYTE, 0, stop_tag, comm.get()), "MPI_Send");
-        begin_stopping();
-      }
-    }
-    {
-      int waiting = 0;
-      MPI_Status status;
-      check(MPI_Iprobe(MPI_ANY_SOURCE, stop_tag, comm.get(), &waiting, &status), "MPI_Iprobe");
-      if (waiting) {
-        check(MPI_Recv(nullptr, 0, MPI_BYTE, status.MPI_SOURCE, stop_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
-        begin_stopping();
-      }
-    }
-    // 1. Feed the local queue: two tasks per thread in reserve keeps every thread busy.
-    if (!exhausted && queues.queued() < 2 * static_cast<long long>(threads) * per_task) {
-      if (master) {
-        const auto [first, count] = scheduler.next();
-        if (count > 0) queues.push_points(first, count);
-        exhausted = scheduler.exhausted();
-      } else if (!request_open) {
-        request_payload = unreported.pack();
-        unreported = Counts{};
-        check(MPI_Isend(request_payload.data(), 8, MPI_LONG_LONG, 0, request_tag, comm.get(), &send_request), "MPI_Isend");
-        check(MPI_Irecv(assignment.data(), 2, MPI_LONG_LONG, 0, assign_tag, comm.get(), &receive_request), "MPI_Irecv");
-        request_open = true;
-      }
-    }
-    if (request_open) {
-      int arrived = 0;
-      check(MPI_Test(&receive_request, &arrived, MPI_STATUS_IGNORE), "MPI_Test");
-      if (arrived) {
-        check(MPI_Wait(&send_request, MPI_STATUS_IGNORE), "MPI_Wait");
-        request_open = false;
-        if (assignment[1] > 0 && !stopping) queues.push_points(assignment[0], assignment[1]);
-        else exhausted = true;
-      }
-    }
-    // 2. Master: answer requests and collect final reports.
-    if (master) {
-      while (true) {
-        int waiting = 0;
-        MPI_Status status;
-        check(MPI_Iprobe(MPI_ANY_SOURCE, request_tag, comm.get(), &waiting, &status), "MPI_Iprobe");
-        if (!waiting) break;
-        std::array<long long, 8> payload{};
-        check(MPI_Recv(payload.data(), 8, MPI_LONG_LONG, status.MPI_SOURCE, request_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
-        everyone.add(Counts::unpack(payload));
-        const auto [first, count] = scheduler.next();
-        const std::array<long long, 2> answer{first, count};
-        check(MPI_Send(answer.data(), 2, MPI_LONG_LONG, status.MPI_SOURCE, assign_tag, comm.get()), "MPI_Send");
-      }
-      while (true) {
-        int waiting = 0;
-        MPI_Status status;
-        check(MPI_Iprobe(MPI_ANY_SOURCE, finished_tag, comm.get(), &waiting, &status), "MPI_Iprobe");
-        if (!waiting) break;
-        std::array<long long, 8> payload{};
-        check(MPI_Recv(payload.data(), 8, MPI_LONG_LONG, status.MPI_SOURCE, finished_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
-        everyone.add(Counts::unpack(payload));
-        MPI_Status text_status;
-        check(MPI_Probe(status.MPI_SOURCE, failures_tag, comm.get(), &text_status), "MPI_Probe");
-        int length = 0;
-        check(MPI_Get_count(&text_status, MPI_CHAR, &length), "MPI_Get_count");
-        std::string text(static_cast<std::size_t>(length), '\0');
-        check(MPI_Recv(text.data(), length, MPI_CHAR, status.MPI_SOURCE, failures_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
-        decode_failures(text, failures);
-        ++finished_ranks;
-      }
-    }
-    // 3. What the compute threads finished goes to the journal (synced) and then to the file.
-    for (Outcome& outcome : queues.take_results(std::chrono::milliseconds(2))) {
-      if (auto* partial = std::get_if<PartialPoint>(&outcome)) {
-        stopped_points.push_back(std::move(*partial));
-        continue;
-      }
-      PointResult& result = std::get<PointResult>(outcome);
-      journal_writer->append(result);
-      file->write_point(result);
-      ++computed;
-      Counts c;
-      if (result.status == PointStatus::done) {
-        c.done = 1;
-        c.regimes[analysis::regime_index(result.regime)] = 1;
-      } else {
-        c.failed = 1;
-        failures[result.index] = result.error;
-        spdlog::warn("point {} failed: {}", result.index, result.error);
-      }
-      if (master) everyone.add(c);
-      else unreported.add(c);
-    }
-    if (std::exception_ptr failure = queues.take_fault()) std::rethrow_exception(failure);
-    if (master && Clock::now() - last_progress >= std::chrono::duration<double>(options.progress_interval_seconds)) {
-      last_progress = Clock::now();
-      report_progress();
-    }
-    // 4. Done when no work will come and none is left here; the master also waits for every rank.
-    if (exhausted && !request_open && queues.idle()) {
-      if (!master) {
-        const auto payload = unreported.pack();
-        check(MPI_Send(payload.data(), 8, MPI_LONG_LONG, 0, finished_tag, comm.get()), "MPI_Send");
-        const std::string text = encode_failures(failures);
-        check(MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, 0, failures_tag, comm.get()), "MPI_Send");
-        break;
-      }
-      if (finished_ranks == comm.size() - 1) break;
-    }
-  } catch (...) {
-    monitor.notify(std::current_exception());
-  }
-  // The points in flight stop at their next check; what a failed sweep computed but did not
-  // journal is computed again by --resume.
-  if (monitor.faulted()) stop_points = true;
-  workers.join();
-  if (request_open) {
-    MPI_Cancel(&receive_request);
-    MPI_Wait(&receive_request, MPI_STATUS_IGNORE);
-    MPI_Wait(&send_request, MPI_STATUS_IGNORE);
-  }
-  monitor.agree(nullptr);
-
-  // Every rank agrees whether the sweep stopped early (a stop message may still be in flight).
-  int stopped = stopping ? 1 : 0, any_stopped = 0;
-  check(MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, comm.get()), "MPI_Allreduce");
-  if (any_stopped) {
-    // Drain a stop message that arrived after this rank finished, so none is left behind.
-    int waiting = 0;
-    MPI_Status status;
-    check(MPI_Iprobe(MPI_ANY_SOURCE, stop_tag, comm.get(), &waiting, &status), "MPI_Iprobe");
-    if (waiting) check(MPI_Recv(nullptr, 0, MPI_BYTE, status.MPI_SOURCE, stop_tag, comm.get(), MPI_STATUS_IGNORE), "MPI_Recv");
-  }
-  // The states of points stopped mid-trajectory. Earlier runs' in-flight files stay until the sweep
-  // is complete: reading keeps the most advanced state of each point and drops finished ones.
-  monitor.collective([&] {
-    if (!stopped_points.empty())
-      io::write_in_flight(journal_dir / ("run-" + std::to_string(run_id) + "-rank-" + std::to_string(comm.rank()) + ".inflight"),
-                          stopped_points);
-  });
-  journal_writer.reset();
-  reserve.release();  // room for the close's flush on a nearly full disk
-  file->close(monitor);
-
-  SweepSummary summary;
-  summary.points = points;
-  summary.ranks = comm.size();
-  summary.threads_per_rank = threads;
-  summary.interrupted = any_stopped != 0;
-  summary.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  long long computed_everywhere = 0;
-  check(MPI_Reduce(&computed, &computed_everywhere, 1, MPI_LONG_LONG, MPI_SUM, 0, comm.get()), "MPI_Reduce");
-  monitor.collective([&] {
-  if (master) {
-    summary.computed = computed_everywhere;
-    summary.done = everyone.done;
-    summary.failed = everyone.failed;
-    summary.regimes = everyone.regimes;
-    summary.point_steps_per_second = static_cast<double>(summary.computed) * static_cast<double>(config.run.steps) / summary.wall_seconds;
-    if (!summary.interrupted) io::write_failures(config.output.file, points, failures);
-    h5::File f = h5::File::open(config.output.file, h5::Access::read_write);
-    io::Provenance provenance{options.command_line, started_iso, summary.wall_seconds,
-                              {{"point_steps_per_second", summary.point_steps_per_second},
-                               {"ranks", static_cast<double>(summary.ranks)},
-                               {"threads_per_rank", static_cast<double>(threads)}},
-                              {{"engine", computer.engine_description()}}};
-    io::write_provenance(f, provenance);
-    h5::write_attribute(f, "complete", static_cast<std::int64_t>(summary.interrupted ? 0 : 1));
-    f.close();
-    // A complete file needs its journal no more.
-    if (!summary.interrupted && summary.done + summary.failed == points) std::filesystem::remove_all(journal_dir);
-  }
-  });
-  return summary;
+  SweepRun run(parent, config, options);
+  run.open_journal();
+  run.open_file();
+  run.start_compute_threads();
+  run.work();
+  run.end_work();
+  run.close();
+  return run.summarize();
 }
 
 }  // namespace attnmf::sweep

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -138,17 +139,28 @@ std::vector<Outcome> run_pipeline(dynamics::Engine& engine, std::span<const long
     }
     return outcomes;
   };
+  // An exception of the caller's callbacks (a full disk under the row sink) is the caller's to
+  // handle, not a point's failure: it leaves run_pipeline.
+  std::exception_ptr caller_failure;
   Pacer pacer;
   auto look_started = Clock::now();
   long long since_look = 0;
-  // Between steps, now and then: measure, and ask whether to go on.
+  // Between steps, now and then: measure (once steps were made since the last look), and ask
+  // whether to go on.
   const auto go_on = [&] {
     const auto now = Clock::now();
-    pacer.measured(since_look, now - look_started);
-    look_started = now;
-    since_look = 0;
+    if (since_look > 0) {
+      pacer.measured(since_look, now - look_started);
+      look_started = now;
+      since_look = 0;
+    }
     if (control.stop && control.stop->load(std::memory_order_relaxed)) return false;
-    return !control.progress || control.progress(engine.steps_done());
+    try {
+      return !control.progress || control.progress(engine.steps_done());
+    } catch (...) {
+      caller_failure = std::current_exception();
+      throw;
+    }
   };
 
   try {
@@ -219,12 +231,24 @@ std::vector<Outcome> run_pipeline(dynamics::Engine& engine, std::span<const long
         for (std::size_t i = 0; i < n; ++i) results[i].lyapunov_trace.push_back(engine.exponents(static_cast<int>(i)));
       if (rows && (++row == rows->capacity() || engine.steps_done() == steps)) {
         rows->rows = row;
-        control.rows(first_row, *rows);
+        try {
+          control.rows(first_row, *rows);
+        } catch (...) {
+          caller_failure = std::current_exception();
+          throw;
+        }
         first_row += static_cast<long long>(row);
         row = 0;
       }
     }
-    if (control.progress) control.progress(engine.steps_done());
+    if (control.progress) {
+      try {
+        control.progress(engine.steps_done());
+      } catch (...) {
+        caller_failure = std::current_exception();
+        throw;
+      }
+    }
     for (std::size_t i = 0; i < n; ++i) {
       if (failed[i]) continue;
       try {
@@ -236,6 +260,7 @@ std::vector<Outcome> run_pipeline(dynamics::Engine& engine, std::span<const long
       }
     }
   } catch (const std::exception& e) {
+    if (caller_failure) std::rethrow_exception(caller_failure);
     for (std::size_t i = 0; i < n; ++i) fail(i, e.what());
   }
   std::vector<Outcome> outcomes(n);

@@ -89,7 +89,12 @@ def synthetic_regimes(n):
     return codes[np.minimum(np.arange(n) * len(codes) // n, len(codes) - 1)].astype(np.int8)
 
 
-def write_synthetic_sweep(path, lyapunov="filled", samples=True):
+# The names attnmf writes beside the regime codes (attributes codes and names of /points/regime).
+REGIME_NAMES = {-1: "undetermined", 0: "fixed point", 1: "periodic", 2: "quasi-periodic", 3: "chaotic",
+                4: "hyperchaotic"}
+
+
+def write_synthetic_sweep(path, lyapunov="filled", samples=True, regime_names=True):
     """A 60 beta x 3 gamma sweep written like `attnmf sweep` writes one, with known content."""
     n_beta, n_gamma, n_samples, features, kept = 60, 3, 400, 3, 50
     beta = np.linspace(1.0, 1.5, n_beta)
@@ -132,6 +137,9 @@ def write_synthetic_sweep(path, lyapunov="filled", samples=True):
         f["model/tables/o"] = np.full((4, features), 0.25)
         f["points/status"] = status
         f["points/regime"] = regime
+        if regime_names:
+            f["points/regime"].attrs["codes"] = np.array(list(REGIME_NAMES), dtype=np.int64)
+            f["points/regime"].attrs["names"] = [name.encode() for name in REGIME_NAMES.values()]
         f["points/period"] = period
         if samples:
             f["points/samples"] = data
@@ -411,6 +419,10 @@ def case_errors(opts):
     refused(opts, "bifurcation", data(opts, "no-samples.h5"), "-o", out(opts, "no-samples.png"),
             says="/points/samples")
     refused(opts, "bifurcation", sweep, "-o", out(opts, "feature.png"), "--feature", 3, says="--feature 3")
+    # The regimes' names come from the file: a file without them is refused, saying what is missing.
+    unnamed = os.path.join(opts.data, "unnamed-regimes.h5")
+    write_synthetic_sweep(unnamed, regime_names=False)
+    refused(opts, "phase-diagram", unnamed, "-o", out(opts, "unnamed.png"), says="names for its regime codes")
     refused(opts, "bifurcation", sweep, "-o", out(opts, "index.png"), "--gamma-index", 1, says="--gamma-index 1")
     refused(opts, "bifurcation", sweep, "-o", out(opts, "range.png"), "--beta-range", 2, 3, says="no beta")
     refused(opts, "trajectory", trajectory, "-o", out(opts, "quantity.png"), "--y-feature", 5, says="--y-feature 5")

@@ -5,6 +5,10 @@
 // every rank, itself included. On every rank the main thread does all communication and all HDF5
 // writes; `parallel.threads_per_rank` compute threads only run PointComputer::compute, which
 // knows nothing of MPI, threads or files.
+//
+// Its parts: the master's Scheduler (sweep/scheduler.hpp); a rank's WorkQueues and ComputeThreads
+// (sweep/work_queue.hpp); the messages between ranks (src/sweep/protocol.hpp); and, in
+// src/sweep/driver.cpp, SweepRun, whose methods are run_sweep's phases.
 
 #include <mpi.h>
 
@@ -15,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "attnmf/analysis/regime.hpp"
 #include "attnmf/config/config.hpp"
 #include "attnmf/records/point.hpp"
 
@@ -44,7 +49,7 @@ struct SweepSummary {
   bool interrupted = false;      // stopped by a stop request; continue with --resume
   long long done = 0;
   long long failed = 0;
-  std::array<long long, 6> regimes{};  // counts of regime −1 … 4 among done points
+  std::array<long long, analysis::kRegimes.size()> regimes{};  // done points per regime, in the order of kRegimes
   double wall_seconds = 0.0;
   double point_steps_per_second = 0.0;
   int ranks = 1;

@@ -56,6 +56,7 @@ struct PipelineControl {
 // the lanes' start windows, or from the saved windows of `from` (empty, or one entry per point,
 // null for a point started afresh), whose analyser and tangent states are restored here. Never
 // throws for a point's numerical failure: that point's outcome is a failed result with its reason.
+// What the callbacks of `control` throw leaves run_pipeline unchanged.
 std::vector<records::Outcome> run_pipeline(dynamics::Engine& engine, std::span<const long long> indices,
                                            std::span<const records::PartialPoint* const> from,
                                            const PipelineOptions& options, const PipelineControl& control = {});

@@ -1,0 +1,89 @@
+#include "attnmf/sweep/work_queue.hpp"
+
+#include <iterator>
+#include <utility>
+
+namespace attnmf::sweep {
+
+void WorkQueues::push_points(long long first, long long count) {
+  {
+    std::lock_guard lock(mutex_);
+    for (long long p = first; p < first + count; ++p) pending_.push_back(p);
+  }
+  work_ready_.notify_all();
+}
+
+void WorkQueues::close() {
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  work_ready_.notify_all();
+}
+
+std::vector<long long> WorkQueues::next_points(std::size_t most) {
+  std::unique_lock lock(mutex_);
+  work_ready_.wait(lock, [&] { return !pending_.empty() || closed_; });
+  std::vector<long long> taken;
+  while (!pending_.empty() && taken.size() < most) {
+    taken.push_back(pending_.front());
+    pending_.pop_front();
+    ++in_progress_;
+  }
+  return taken;
+}
+
+void WorkQueues::push_result(Outcome result) {
+  {
+    std::lock_guard lock(mutex_);
+    results_.push_back(std::move(result));
+    --in_progress_;
+  }
+  result_ready_.notify_all();
+}
+
+std::vector<Outcome> WorkQueues::take_results(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  result_ready_.wait_for(lock, timeout, [&] { return !results_.empty(); });
+  std::vector<Outcome> taken(std::make_move_iterator(results_.begin()), std::make_move_iterator(results_.end()));
+  results_.clear();
+  return taken;
+}
+
+void WorkQueues::push_fault(std::exception_ptr failure) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!fault_) fault_ = std::move(failure);
+  }
+  result_ready_.notify_all();
+}
+
+std::exception_ptr WorkQueues::take_fault() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(fault_, nullptr);
+}
+
+void WorkQueues::drop_pending() {
+  std::lock_guard lock(mutex_);
+  pending_.clear();
+}
+
+long long WorkQueues::queued() {
+  std::lock_guard lock(mutex_);
+  return static_cast<long long>(pending_.size());
+}
+
+bool WorkQueues::idle() {
+  std::lock_guard lock(mutex_);
+  return pending_.empty() && in_progress_ == 0 && results_.empty();
+}
+
+void ComputeThreads::join() {
+  if (threads_.empty()) return;
+  stop_ = true;
+  queues_.drop_pending();
+  queues_.close();
+  threads_.clear();
+}
+
+}  // namespace attnmf::sweep
