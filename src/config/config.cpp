@@ -4,16 +4,16 @@
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cmath>
-#include <cstdint>
 #include <fstream>
-#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <system_error>
+#include <variant>
 
-#include "attnmf/dynamics/engine.hpp"
+#include "attnmf/config/keys.hpp"
 
 namespace attnmf::config {
 
@@ -22,172 +22,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr long long int_max = std::numeric_limits<int>::max();
-constexpr long long long_long_max = std::numeric_limits<long long>::max();
-constexpr long long seed_max = std::numeric_limits<std::uint32_t>::max();
 // No sweep axis can usefully be longer: each point is a trajectory of run.steps steps. The limit
 // turns a typo like 0:3:40010000000 into a message instead of an allocation failure.
 constexpr long long max_grid_count = 10'000'000;
-
-// run.simd_kernel's values: auto, then the instruction sets the lane kernels are built for.
-std::vector<std::string> simd_kernels() {
-  std::vector<std::string> kernels{"auto"};
-  for (const std::string& set : dynamics::known_instruction_sets()) kernels.push_back(set);
-  return kernels;
-}
-std::string simd_kernels_allowed() {
-  std::string text;
-  for (const std::string& kernel : simd_kernels()) text += (text.empty() ? "" : ", ") + kernel;
-  return text;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The keys, in the order of key_values() and of the help text.
-
-struct Section {
-  std::string_view name;
-  std::string_view meaning;
-};
-
-const std::vector<Section>& sections() {
-  static const std::vector<Section> table = {
-      {"model", "the network and its mean-field map"},
-      {"weights", "the seeded draw of the weight matrices"},
-      {"init", "how every trajectory starts"},
-      {"run", "the length of every trajectory"},
-      {"sweep", "the grid of parameter points"},
-      {"analysis", "what is recorded and computed at every point"},
-      {"output", "the result file"},
-      {"parallel", "compute resources"},
-  };
-  return table;
-}
-
-struct KeySpec {
-  std::string name;
-  std::string meaning;
-  std::string allowed;
-  std::string default_text;  // empty: the value of a default-constructed Config
-};
-
-// Grouped by limit and read from model::max_features, so that the help follows the model's limits.
-std::string features_allowed() {
-  using model::CorrelationMode;
-  std::map<int, std::vector<std::string_view>, std::greater<>> modes_by_limit;
-  for (const CorrelationMode mode :
-       {CorrelationMode::segments, CorrelationMode::weights, CorrelationMode::gaussian, CorrelationMode::uniform})
-    modes_by_limit[model::max_features(mode)].push_back(model::to_string(mode));
-  std::string text = "an integer >= 1; at most";
-  bool first = true;
-  for (const auto& [limit, modes] : modes_by_limit) {
-    text += first ? " " : ", ";
-    text += std::to_string(limit) + (first ? " with weights.correlations = " : " with ");
-    for (std::size_t i = 0; i < modes.size(); ++i) {
-      if (i > 0) text += " or ";
-      text += modes[i];
-    }
-    first = false;
-  }
-  return text;
-}
-
-const std::vector<KeySpec>& keys() {
-  static const std::vector<KeySpec> table = {
-      {"model.features", "M, the number of features (columns of every weight matrix).", features_allowed(), ""},
-      {"model.context", "L, the context window: how many past attention vectors the head attends to.",
-       "an integer from 1 to 2^model.positional_bits", ""},
-      {"model.positional_bits", "P, the positional bits of every token; positions count 0..L-1 cyclically.",
-       "an integer from 1 to 20", ""},
-      {"model.semantic_bits", "N_se, the semantic bits used to draw the weights.", "an integer >= 1", ""},
-      {"model.epsilon", "epsilon, the weight of the positional part of every mean field.", "a real number in [0, 1]",
-       ""},
-      {"model.beta", "beta, the output inverse temperature (the paper's bifurcation parameter).",
-       "a real number >= 0", ""},
-      {"model.gamma", "gamma, the attention gain before the 1/sqrt(M) normalisation: the scores use gamma/sqrt(M).",
-       "a real number >= 0", ""},
-      {"weights.seed", "Seed of the MT19937 stream the weights are drawn from (numpy RandomState compatible).",
-       "an integer from 0 to 4294967295", ""},
-      {"weights.correlations",
-       "How the weight statistics are made. segments: every feature row is made of constant +-1 segments "
-       "(the paper's setting); weights: the correlations of the random weights themselves; gaussian: pair "
-       "correlations drawn from a clipped normal distribution; uniform: pair correlations as products of "
-       "uniform means.",
-       "segments, weights, gaussian, uniform", ""},
-      {"weights.segments", "Constant segments per feature row (weights.correlations = segments).",
-       "an integer from 1 to model.semantic_bits", ""},
-      {"weights.gaussian_scale", "Scale of the drawn pair correlations (weights.correlations = gaussian).",
-       "a real number > 0", ""},
-      {"init.mode",
-       "checkpoint: start from the attention window stored in init.checkpoint; token: start from row init.token "
-       "of W^o, the window growing by one slot per step until it holds L.",
-       "checkpoint, token", ""},
-      {"init.checkpoint",
-       "The window file (format of jobs/paper_checkpoint_window.txt, described in docs/file-format.md), needed when init.mode = checkpoint. A "
-       "relative path is relative to the config file's directory when it is given in a config file, to the "
-       "current directory when it is given on the command line.",
-       "the path of a readable file", "(none)"},
-      {"init.token", "Which row of W^o is the initial token (init.mode = token).",
-       "an integer from 0 to model.features - 1", ""},
-      {"run.steps", "Steps of the map per point, the transient included.", "an integer >= 1", ""},
-      {"run.transient", "Steps discarded before anything is recorded.", "an integer from 0 to run.steps - 1", ""},
-      {"run.engine",
-       "How attnmf sweep integrates its points. simd: 16 points at a time in the CPU's vector lanes (the "
-       "instruction set of run.simd_kernel), several times faster; scalar: one point at a "
-       "time with the arithmetic of the authors' implementation operation by operation. The two differ by "
-       "rounding (under 1e-13 per step); a point's numbers never depend on the rank, thread or lane that computed "
-       "it. attnmf trajectory always uses the scalar engine.",
-       "simd, scalar", ""},
-      {"run.simd_kernel",
-       "The instruction set of the simd engine's kernel. auto: the best that every rank's CPU runs (AVX-512, "
-       "then AVX2, then SSE2), or, with --resume, the kernel that started the sweep. The kernels round "
-       "differently, so one sweep is computed by one kernel throughout: its journal and /provenance/engine name "
-       "it, and --resume with another is refused. ATTNMF_SIMD_LIMIT=avx2 (or sse2) in a rank's environment makes "
-       "it act as a CPU without the better sets.",
-       simd_kernels_allowed(), ""},
-      {"sweep.beta", "The beta values of the grid.",
-       "a value (1.27), a comma-separated list (1.255,1.26405,1.27) or start:stop:count, count values from start "
-       "to stop with both ends included (0:3:4001); every value >= 0",
-       "the value of model.beta"},
-      {"sweep.gamma", "The gamma values of the grid.", "a value, a list or start:stop:count, as for sweep.beta; every value >= 0",
-       "the value of model.gamma"},
-      {"sweep.epsilon", "The epsilon values of the grid.",
-       "a value, a list or start:stop:count, as for sweep.beta; every value in [0, 1]", "the value of model.epsilon"},
-      {"analysis.samples", "Values of m^o_se recorded per point after the transient.",
-       "an integer from 0 to run.steps - run.transient", ""},
-      {"analysis.lyapunov", "How many of the largest Lyapunov exponents to compute; 0 computes none.",
-       "an integer from 0 to model.features * model.context (the dimension of the attention window)",
-       "3, or M*L when that is smaller"},
-      {"analysis.lyapunov_trace",
-       "attnmf trajectory: record the running Lyapunov estimates every this many recorded steps (/analysis/"
-       "lyapunov_trace), to judge their convergence; 0 records none.",
-       "an integer >= 0", ""},
-      {"analysis.section_feature",
-       "The Poincare section is m^o_se[section_feature] = 0 (the paper's section: feature 1 near 0).",
-       "an integer from 0 to model.features - 1", "1, or 0 when model.features = 1"},
-      {"analysis.section_tolerance", "Steps with |m^o_se[section_feature]| below this belong to the paper's section.",
-       "a real number > 0", ""},
-      {"analysis.section_max", "Section points and interpolated crossings kept per point (all are counted).",
-       "an integer from 0 to 1000000", ""},
-      {"analysis.period_max", "Longest period looked for by exact recurrence of the window state.",
-       "an integer from 1 to 1000000", ""},
-      {"analysis.period_tolerance", "Max-norm distance under which two window states count as the same.",
-       "a real number > 0", ""},
-      {"analysis.count_resolution",
-       "Resolution of the paper's counting classifier: distinct values of m^o_se at this resolution.",
-       "a real number > 0", ""},
-      {"output.file", "The HDF5 file written. A relative path is relative to the current directory.", "a path",
-       "(required)"},
-      {"parallel.threads_per_rank", "Compute threads per MPI rank.", "an integer from 1 to 256", ""},
-      {"parallel.block_points",
-       "Points in one work unit: the master rank hands out blocks of this many consecutive grid points.",
-       "an integer from 1 to 4096", ""},
-  };
-  return table;
-}
-
-bool is_key(std::string_view name) {
-  return std::any_of(keys().begin(), keys().end(), [&](const KeySpec& k) { return k.name == name; });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Numbers. std::from_chars rather than streams: it is locale-independent and says exactly how much
@@ -248,31 +85,22 @@ std::string format_real(double value) {
   return std::string(buffer, result.ptr);
 }
 
-struct IntegerRange {
-  long long min;
-  long long max;
-  std::string text() const {
-    return max == long_long_max || max == int_max ? ">= " + std::to_string(min)
-                                                 : "from " + std::to_string(min) + " to " + std::to_string(max);
-  }
-};
+}  // namespace
 
-struct RealRange {
-  double min;
-  bool min_excluded;
-  std::optional<double> max;
-  bool contains(double x) const { return (min_excluded ? x > min : x >= min) && (!max || x <= *max); }
-  std::string text() const {
-    if (max) return "in [" + format_real(min) + ", " + format_real(*max) + "]";
-    return (min_excluded ? "> " : ">= ") + format_real(min);
-  }
-};
+// An integer key without an upper limit has its member's type's, which the help need not spell out.
+std::string IntegerRange::text() const {
+  constexpr long long int_max = std::numeric_limits<int>::max();
+  constexpr long long long_long_max = std::numeric_limits<long long>::max();
+  return max == long_long_max || max == int_max ? ">= " + std::to_string(min)
+                                               : "from " + std::to_string(min) + " to " + std::to_string(max);
+}
 
-const RealRange epsilon_range{0.0, false, 1.0};
-const RealRange beta_range{0.0, false, std::nullopt};
-const RealRange gamma_range{0.0, false, std::nullopt};
-const RealRange gaussian_scale_range{0.0, true, std::nullopt};
-const RealRange positive_range{0.0, true, std::nullopt};
+std::string RealRange::text() const {
+  if (max) return "in [" + format_real(min) + ", " + format_real(*max) + "]";
+  return (min_excluded ? "> " : ">= ") + format_real(min);
+}
+
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // Grids.
@@ -380,6 +208,20 @@ std::string suggestion(std::string_view name, const std::vector<std::string>& ca
   return text + "?";
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+// The model key a sweep axis follows, whose range its values obey.
+const RealKey& followed(const GridKey& grid) {
+  const Key* model = find_key(grid.follows);
+  if (!model || !std::holds_alternative<RealKey>(model->binds))
+    throw std::logic_error("attnmf::config: a sweep axis follows '" + grid.follows + "', which is no real key");
+  return std::get<RealKey>(model->binds);
+}
+
 std::vector<std::string> key_names() {
   std::vector<std::string> names;
   for (const auto& key : keys()) names.push_back(key.name);
@@ -399,63 +241,10 @@ class Resolver {
  public:
   Resolver(const std::map<std::string, Setting>& settings, Command command) : settings_(settings), command_(command) {}
 
+  // The keys in the table's order, which puts the model keys before the sweep axes that follow them.
   Config resolve() {
     Config c;
-    integer("model.features", c.model.features, {1, int_max});
-    integer("model.context", c.model.context, {1, int_max});
-    integer("model.positional_bits", c.model.positional_bits, {1, 20});
-    integer("model.semantic_bits", c.model.semantic_bits, {1, int_max});
-    real("model.epsilon", c.model.epsilon, epsilon_range);
-    real("model.beta", c.model.beta, beta_range);
-    real("model.gamma", c.model.gamma, gamma_range);
-    integer("weights.seed", c.model.weights.seed, {0, seed_max});
-    if (const Setting* s = given("weights.correlations")) {
-      try {
-        c.model.weights.correlations = model::correlation_mode_from_string(trim(s->text));
-      } catch (const std::invalid_argument&) {
-        not_one_of("weights.correlations", *s, "segments, weights, gaussian, uniform");
-      }
-    }
-    integer("weights.segments", c.model.weights.segments, {1, int_max});
-    real("weights.gaussian_scale", c.model.weights.gaussian_scale, gaussian_scale_range);
-    if (const Setting* s = given("init.mode")) {
-      const std::string_view mode = trim(s->text);
-      if (mode == "checkpoint") c.init.mode = InitConfig::Mode::checkpoint;
-      else if (mode == "token") c.init.mode = InitConfig::Mode::token;
-      else not_one_of("init.mode", *s, "checkpoint, token");
-    }
-    if (const Setting* s = given("init.checkpoint")) c.init.checkpoint = resolved_path(*s);
-    integer("init.token", c.init.token, {0, int_max});
-    integer("run.steps", c.run.steps, {1, long_long_max});
-    integer("run.transient", c.run.transient, {0, long_long_max});
-    if (const Setting* s = given("run.engine")) {
-      const std::string_view engine = trim(s->text);
-      if (engine == "simd") c.run.engine = RunConfig::Engine::simd;
-      else if (engine == "scalar") c.run.engine = RunConfig::Engine::scalar;
-      else not_one_of("run.engine", *s, "simd, scalar");
-    }
-    if (const Setting* s = given("run.simd_kernel")) {
-      const std::string kernel(trim(s->text));
-      const std::vector<std::string> kernels = simd_kernels();
-      if (std::find(kernels.begin(), kernels.end(), kernel) != kernels.end()) c.run.simd_kernel = kernel;
-      else not_one_of("run.simd_kernel", *s, simd_kernels_allowed());
-    }
-    grid("sweep.beta", c.sweep.beta, c.model.beta, beta_range);
-    grid("sweep.gamma", c.sweep.gamma, c.model.gamma, gamma_range);
-    grid("sweep.epsilon", c.sweep.epsilon, c.model.epsilon, epsilon_range);
-    integer("analysis.samples", c.analysis.samples, {0, long_long_max});
-    integer("analysis.lyapunov", c.analysis.lyapunov, {0, int_max});
-    integer("analysis.lyapunov_trace", c.analysis.lyapunov_trace, {0, long_long_max});
-    integer("analysis.section_feature", c.analysis.section_feature, {0, int_max});
-    real("analysis.section_tolerance", c.analysis.section_tolerance, positive_range);
-    integer("analysis.section_max", c.analysis.section_max, {0, 1'000'000});
-    integer("analysis.period_max", c.analysis.period_max, {1, 1'000'000});
-    real("analysis.period_tolerance", c.analysis.period_tolerance, positive_range);
-    real("analysis.count_resolution", c.analysis.count_resolution, positive_range);
-    integer("parallel.block_points", c.parallel.block_points, {1, 4096});
-    if (const Setting* s = given("output.file")) c.output.file = s->text;
-    integer("parallel.threads_per_rank", c.parallel.threads_per_rank, {1, 256});
-
+    for (const Key& key : keys()) std::visit([&](const auto& binding) { read(key.name, binding, c); }, key.binds);
     check_combinations(c);
     return c;
   }
@@ -486,35 +275,50 @@ class Resolver {
     unusable_.insert(std::string(key));
   }
 
-  template <class Integer>
-  void integer(std::string_view key, Integer& target, IntegerRange range) {
+  void read(std::string_view key, const IntegerKey& binding, Config& c) {
     const Setting* s = given(key);
     if (!s) return;
     std::string why;
     const auto value = read_integer(s->text, why);
-    if (!value) return unreadable(key, *s, why, "an integer " + range.text());
-    if (*value < range.min || *value > range.max) return invalid(key, *s, "must be " + range.text());
-    target = static_cast<Integer>(*value);
+    if (!value) return unreadable(key, *s, why, "an integer " + binding.range.text());
+    if (!binding.range.contains(*value)) return invalid(key, *s, "must be " + binding.range.text());
+    binding.set(c, *value);
   }
 
-  void real(std::string_view key, double& target, const RealRange& range) {
+  void read(std::string_view key, const RealKey& binding, Config& c) {
     const Setting* s = given(key);
     if (!s) return;
     std::string why;
     const auto value = read_real(s->text, why);
-    if (!value) return unreadable(key, *s, why, "a real number " + range.text());
-    if (!range.contains(*value)) return invalid(key, *s, "must be " + range.text());
-    target = *value;
+    if (!value) return unreadable(key, *s, why, "a real number " + binding.range.text());
+    if (!binding.range.contains(*value)) return invalid(key, *s, "must be " + binding.range.text());
+    binding.set(c, *value);
+  }
+
+  void read(std::string_view key, const ChoiceKey& binding, Config& c) {
+    const Setting* s = given(key);
+    if (!s) return;
+    const std::string name(trim(s->text));
+    if (std::find(binding.names.begin(), binding.names.end(), name) != binding.names.end()) binding.set(c, name);
+    else not_one_of(key, *s, joined(binding.names));
+  }
+
+  // Not trimmed: a file name may end in a blank (a config file's values are trimmed when read).
+  void read(std::string_view key, const PathKey& binding, Config& c) {
+    const Setting* s = given(key);
+    if (!s) return;
+    const fs::path path(s->text);
+    binding.set(c, binding.relative_to_config_file && path.is_relative() && !s->origin.empty() ? s->directory / path
+                                                                                                : path);
   }
 
   // An axis the user did not give is the single value of the model key, so that a sweep without
   // any sweep key computes exactly the point the model section describes.
-  void grid(std::string_view key, Grid& target, double model_value, const RealRange& range) {
+  void read(std::string_view key, const GridKey& binding, Config& c) {
+    const RealKey& model = followed(binding);
     const Setting* s = given(key);
-    if (!s) {
-      target = single_value_grid(model_value);
-      return;
-    }
+    if (!s) return binding.set(c, single_value_grid(model.get(c)));
+    Grid target;
     try {
       target = parse_grid(key, s->text);
     } catch (const ConfigError& error) {
@@ -522,23 +326,19 @@ class Resolver {
       unusable_.insert(std::string(key));
       return;
     }
-    const auto outside = std::count_if(target.values.begin(), target.values.end(),
-                                       [&](double x) { return !range.contains(x); });
-    if (outside == 0) return;
-    const auto first = *std::find_if(target.values.begin(), target.values.end(),
-                                     [&](double x) { return !range.contains(x); });
-    const std::string model_key = "model." + std::string(key.substr(key.find('.') + 1));
-    problems.push_back(std::string(key) + " = '" + s->text + "': every value must be " + range.text() + ", as for " +
-                       model_key + "; " + std::to_string(outside) + " of its " + std::to_string(target.values.size()) +
-                       " values lie outside, the first " + format_real(first) + where(*s));
+    const auto outside = [&](double x) { return !model.range.contains(x); };
+    const auto count = std::count_if(target.values.begin(), target.values.end(), outside);
+    if (count == 0) return binding.set(c, std::move(target));
+    const double first = *std::find_if(target.values.begin(), target.values.end(), outside);
+    problems.push_back(std::string(key) + " = '" + s->text + "': every value must be " + model.range.text() +
+                       ", as for " + binding.follows + "; " + std::to_string(count) + " of its " +
+                       std::to_string(target.values.size()) + " values lie outside, the first " + format_real(first) +
+                       where(*s));
     unusable_.insert(std::string(key));
   }
 
-  static fs::path resolved_path(const Setting& s) {
-    const fs::path path(s.text);
-    return path.is_relative() && !s.origin.empty() ? s.directory / path : path;
-  }
-
+  // The limits that are other keys, which the table's `allowed` texts describe, and the defaults
+  // that adapt to other keys (analysis.samples, analysis.lyapunov, analysis.section_feature).
   void check_combinations(Config& c) {
     const auto& m = c.model;
     const bool features_ok = usable("model.features");
@@ -788,50 +588,46 @@ std::string grid_text(const Grid& grid) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> Config::key_values() const {
-  const auto integer = [](long long value) { return std::to_string(value); };
-  return {
-      {"model.features", integer(model.features)},
-      {"model.context", integer(model.context)},
-      {"model.positional_bits", integer(model.positional_bits)},
-      {"model.semantic_bits", integer(model.semantic_bits)},
-      {"model.epsilon", format_real(model.epsilon)},
-      {"model.beta", format_real(model.beta)},
-      {"model.gamma", format_real(model.gamma)},
-      {"weights.seed", integer(model.weights.seed)},
-      {"weights.correlations", std::string(model::to_string(model.weights.correlations))},
-      {"weights.segments", integer(model.weights.segments)},
-      {"weights.gaussian_scale", format_real(model.weights.gaussian_scale)},
-      {"init.mode", std::string(to_string(init.mode))},
-      {"init.checkpoint", init.checkpoint.string()},
-      {"init.token", integer(init.token)},
-      {"run.steps", integer(run.steps)},
-      {"run.transient", integer(run.transient)},
-      {"run.engine", std::string(to_string(run.engine))},
-      {"run.simd_kernel", run.simd_kernel},
-      {"sweep.beta", grid_text(sweep.beta)},
-      {"sweep.gamma", grid_text(sweep.gamma)},
-      {"sweep.epsilon", grid_text(sweep.epsilon)},
-      {"analysis.samples", integer(analysis.samples)},
-      {"analysis.lyapunov", integer(analysis.lyapunov)},
-      {"analysis.lyapunov_trace", integer(analysis.lyapunov_trace)},
-      {"analysis.section_feature", integer(analysis.section_feature)},
-      {"analysis.section_tolerance", format_real(analysis.section_tolerance)},
-      {"analysis.section_max", integer(analysis.section_max)},
-      {"analysis.period_max", integer(analysis.period_max)},
-      {"analysis.period_tolerance", format_real(analysis.period_tolerance)},
-      {"analysis.count_resolution", format_real(analysis.count_resolution)},
-      {"output.file", output.file.string()},
-      {"parallel.threads_per_rank", integer(parallel.threads_per_rank)},
-      {"parallel.block_points", integer(parallel.block_points)},
+std::string value_text(const Key& key, const Config& config) {
+  struct Text {
+    const Config& c;
+    std::string operator()(const IntegerKey& b) const { return std::to_string(b.get(c)); }
+    std::string operator()(const RealKey& b) const { return format_real(b.get(c)); }
+    std::string operator()(const ChoiceKey& b) const { return b.get(c); }
+    std::string operator()(const PathKey& b) const { return b.get(c).string(); }
+    std::string operator()(const GridKey& b) const { return grid_text(b.get(c)); }
   };
+  return std::visit(Text{config}, key.binds);
 }
 
-bool affects_results(std::string_view key) {
-  // run.simd_kernel is left out: what it resolves to (auto: the CPUs') is what matters, and the sweep
-  // records that itself (sweep::kernel_manifest_key).
-  return key != "output.file" && key != "parallel.threads_per_rank" && key != "parallel.block_points" &&
-         key != "run.simd_kernel";
+std::string allowed_text(const Key& key) {
+  if (!key.allowed.empty()) return key.allowed;
+  struct Allowed {
+    std::string operator()(const IntegerKey& b) const { return "an integer " + b.range.text(); }
+    std::string operator()(const RealKey& b) const { return "a real number " + b.range.text(); }
+    std::string operator()(const ChoiceKey& b) const { return joined(b.names); }
+    std::string operator()(const PathKey&) const { return "a path"; }
+    std::string operator()(const GridKey& b) const {
+      return "a value, a list or start:stop:count; every value " + followed(b).range.text();
+    }
+  };
+  return std::visit(Allowed{}, key.binds);
+}
+
+std::string default_text(const Key& key) {
+  return key.default_note.empty() ? value_text(key, Config{}) : key.default_note;
+}
+
+std::vector<std::pair<std::string, std::string>> Config::key_values() const {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const Key& key : keys()) pairs.emplace_back(key.name, value_text(key, *this));
+  return pairs;
+}
+
+// A name that is no key (a caller's own entry beside the keys) is taken to affect results.
+bool affects_results(std::string_view name) {
+  const Key* key = find_key(name);
+  return !key || key->affects_results;
 }
 
 namespace {
@@ -880,7 +676,7 @@ ParseResult parse(Command command, int argc, const char* const argv[], const std
   std::set<std::string> flag_names;
   for (const auto& flag : extra_flags) {
     const std::string name = long_name(flag);
-    if (name.empty() || name == "config" || is_key(name))
+    if (name.empty() || name == "config" || find_key(name) != nullptr)
       throw std::invalid_argument("attnmf::config::parse: extra flag '" + flag + "' clashes with a configuration key");
     flag_names.insert(name);
     // A value is accepted here only to be refused with a message below instead of by Boost.
@@ -893,7 +689,7 @@ ParseResult parse(Command command, int argc, const char* const argv[], const std
   for (int i = 0; i < argc; ++i) {
     const std::string_view argument = argv[i];
     const std::string_view name = argument.size() > 3 ? argument.substr(2, argument.size() - 3) : std::string_view();
-    if (argument.starts_with("--") && argument.ends_with('=') && (is_key(name) || name == "config")) {
+    if (argument.starts_with("--") && argument.ends_with('=') && (find_key(name) != nullptr || name == "config")) {
       arguments.emplace_back(argument.substr(0, argument.size() - 1));
       arguments.emplace_back();
     } else {
@@ -1015,24 +811,25 @@ std::string help_text(Command command) {
               "stop the program before any work, all reported together.",
               "  ");
 
-  const Config defaults;
-  const auto default_values = defaults.key_values();
+  const auto used = [&](const Key& key) { return !key.only_for || *key.only_for == command; };
   for (const auto& section : sections()) {
+    std::vector<const Key*> members;
+    for (const Key& key : keys())
+      if (std::string_view(key.name).substr(0, key.name.find('.')) == section.name) members.push_back(&key);
     out << "\n[" << section.name << "]  " << section.meaning << "\n";
-    if (section.name == "sweep" && command == Command::trajectory)
-      out << wrap("attnmf trajectory computes the single point of the model section; it checks these keys but does "
-                  "not use them, so that one config file can serve both commands.",
+    if (std::none_of(members.begin(), members.end(), [&](const Key* key) { return used(*key); }))
+      out << wrap(command == Command::trajectory
+                      ? "attnmf trajectory computes the single point of the model section; it checks these keys but "
+                        "does not use them, so that one config file can serve both commands."
+                      : "attnmf sweep checks these keys but does not use them, so that one config file can serve both "
+                        "commands.",
                   "  ");
-    for (const KeySpec& key : keys()) {
-      if (key.name.substr(0, key.name.find('.')) != section.name) continue;
-      std::string default_text = key.default_text;
-      for (const auto& [name, value] : default_values)
-        if (default_text.empty() && name == key.name) default_text = value;
-      std::string heading = "  " + key.name;
+    for (const Key* key : members) {
+      std::string heading = "  " + key->name;
       heading.resize(std::max<std::size_t>(heading.size() + 2, 30), ' ');
-      out << heading << "default: " << default_text << "\n";
-      out << wrap(key.meaning, "      ");
-      out << wrap("Allowed: " + key.allowed + ".", "      ");
+      out << heading << "default: " << default_text(*key) << "\n";
+      out << wrap(key->meaning, "      ");
+      out << wrap("Allowed: " + allowed_text(*key) + ".", "      ");
     }
   }
   return out.str();

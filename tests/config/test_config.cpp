@@ -169,6 +169,69 @@ TEST_F(ConfigTest, KeyValuesListsEveryKeyInAFixedOrder) {
   EXPECT_EQ(values.at("sweep.beta"), "1.27");
 }
 
+// The exact text of every key, as result files written by earlier versions hold it: --resume compares
+// it with what this version makes of the same configuration, so it must not change by a byte.
+TEST_F(ConfigTest, KeyValuesTextIsThatOfEarlierVersions) {
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(Config{}.key_values(),
+            (Pairs{{"model.features", "3"}, {"model.context", "4"}, {"model.positional_bits", "2"},
+                   {"model.semantic_bits", "99"}, {"model.epsilon", "0.02"}, {"model.beta", "1.27"},
+                   {"model.gamma", "220"}, {"weights.seed", "1"}, {"weights.correlations", "segments"},
+                   {"weights.segments", "3"}, {"weights.gaussian_scale", "0.5"}, {"init.mode", "checkpoint"},
+                   {"init.checkpoint", ""}, {"init.token", "0"}, {"run.steps", "1200000"},
+                   {"run.transient", "1000000"}, {"run.engine", "simd"}, {"run.simd_kernel", "auto"},
+                   {"sweep.beta", "1.27"}, {"sweep.gamma", "220"}, {"sweep.epsilon", "0.02"},
+                   {"analysis.samples", "20000"}, {"analysis.lyapunov", "3"}, {"analysis.lyapunov_trace", "0"},
+                   {"analysis.section_feature", "1"}, {"analysis.section_tolerance", "0.001"},
+                   {"analysis.section_max", "1000"}, {"analysis.period_max", "4096"},
+                   {"analysis.period_tolerance", "1e-09"}, {"analysis.count_resolution", "0.0003999200159968006"},
+                   {"output.file", ""}, {"parallel.threads_per_rank", "2"}, {"parallel.block_points", "16"}}));
+
+  // Every key away from its default, from a config file and the command line.
+  const fs::path ini = dir.write("varied/run.ini", "[init]\ncheckpoint = w.txt\n[model]\ngamma = 1e3\n");
+  dir.write("varied/w.txt", "0\n");
+  const Config varied =
+      run_parse(Command::sweep,
+                {"--config", ini.string(), "--model.features", "2", "--model.context", "+8", "--model.positional_bits",
+                 "3", "--model.semantic_bits", "50", "--model.epsilon", "0.1", "--model.beta", "0.3",
+                 "--weights.seed", "4294967295", "--weights.correlations", "gaussian", "--weights.segments", "5",
+                 "--weights.gaussian_scale", "0.25", "--init.token", "1", "--run.steps", "5000", "--run.transient",
+                 "1000", "--run.engine", "scalar", "--run.simd_kernel", "sse2", "--sweep.beta", "+0:3:4001",
+                 "--sweep.gamma", "100, 1e2,300.5", "--sweep.epsilon", " 0.05 ", "--analysis.samples", "4000",
+                 "--analysis.lyapunov", "16", "--analysis.lyapunov_trace", "10", "--analysis.section_feature", "0",
+                 "--analysis.section_tolerance", "2e-3", "--analysis.section_max", "0", "--analysis.period_max",
+                 "1000000", "--analysis.period_tolerance", "1e-12", "--analysis.count_resolution", "0.1",
+                 "--output.file", "out.h5", "--parallel.threads_per_rank", "256", "--parallel.block_points", "4096"})
+          .config;
+  EXPECT_EQ(varied.key_values(),
+            (Pairs{{"model.features", "2"}, {"model.context", "8"}, {"model.positional_bits", "3"},
+                   {"model.semantic_bits", "50"}, {"model.epsilon", "0.1"}, {"model.beta", "0.3"},
+                   {"model.gamma", "1000"}, {"weights.seed", "4294967295"}, {"weights.correlations", "gaussian"},
+                   {"weights.segments", "5"}, {"weights.gaussian_scale", "0.25"}, {"init.mode", "checkpoint"},
+                   {"init.checkpoint", (dir.path() / "varied" / "w.txt").string()}, {"init.token", "1"},
+                   {"run.steps", "5000"}, {"run.transient", "1000"}, {"run.engine", "scalar"},
+                   {"run.simd_kernel", "sse2"}, {"sweep.beta", "0:3:4001"}, {"sweep.gamma", "100,100,300.5"},
+                   {"sweep.epsilon", "0.05"}, {"analysis.samples", "4000"}, {"analysis.lyapunov", "16"},
+                   {"analysis.lyapunov_trace", "10"}, {"analysis.section_feature", "0"},
+                   {"analysis.section_tolerance", "0.002"}, {"analysis.section_max", "0"},
+                   {"analysis.period_max", "1000000"}, {"analysis.period_tolerance", "1e-12"},
+                   {"analysis.count_resolution", "0.1"}, {"output.file", "out.h5"},
+                   {"parallel.threads_per_rank", "256"}, {"parallel.block_points", "4096"}}));
+
+  // The defaults that follow other keys: the axes, and those lowered to fit a small window or a short run.
+  const Config small = run_parse(Command::trajectory, {"--model.features", "1", "--model.context", "2", "--run.steps",
+                                                       "100", "--run.transient", "90", "--model.beta", "2.5",
+                                                       "--init.mode", "token", "--output.file", "t.h5"})
+                           .config;
+  const auto pairs = small.key_values();
+  const std::map<std::string, std::string> values(pairs.begin(), pairs.end());
+  EXPECT_EQ(values.at("sweep.beta"), "2.5");
+  EXPECT_EQ(values.at("analysis.samples"), "10");
+  EXPECT_EQ(values.at("analysis.lyapunov"), "2");
+  EXPECT_EQ(values.at("analysis.section_feature"), "0");
+  EXPECT_EQ(values.at("init.mode"), "token");
+}
+
 TEST_F(ConfigTest, CommandLineWinsOverConfigFile) {
   const fs::path ini = dir.write("run.ini",
                                  "# the paper's setting, but hotter\n"

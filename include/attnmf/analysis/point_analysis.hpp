@@ -17,6 +17,8 @@ class access;
 
 namespace attnmf::analysis {
 
+// The defaults are those of the analysis.* keys (config::AnalysisConfig), which are the ones that
+// count; tests/config checks that the two agree.
 struct AnalysisSettings {
   // S: m^o_se of the last S recorded steps is kept, consecutive, so that a periodic orbit shows
   // every one of its points.
@@ -31,7 +33,7 @@ struct AnalysisSettings {
   double section_tolerance = 1e-3;
   // At most this many section points, and as many crossings, are kept per point (the first ones);
   // section_total and crossings_total count all of them.
-  long long section_max = 4096;
+  long long section_max = 1000;
   // Longest period looked for.
   int period_max = 4096;
   // Max-norm tolerance for the recurrence of the attention window.

@@ -1,6 +1,9 @@
 #pragma once
 // The configuration of every attnmf command: the keys of docs/configuration.md, read from an INI file and the
 // command line, type-checked and checked for consistency before any work starts.
+//
+// The members' initialisers are the keys' defaults: the table of keys (keys.hpp, src/config/keys.cpp)
+// binds every key to its member here and takes its default from a default-constructed Config.
 
 #include <filesystem>
 #include <set>
@@ -52,15 +55,15 @@ struct SweepConfig {
 };
 
 struct AnalysisConfig {
-  long long samples = 20'000;
-  int lyapunov = 3;
+  long long samples = 20'000;       // parse() lowers an unset value to run.steps - run.transient when fewer
+  int lyapunov = 3;                 // parse() lowers an unset value to M·L when the window has fewer dimensions
   long long lyapunov_trace = 0;     // trajectory: running estimates every this many steps (0: none)
   int section_feature = 1;          // lowered to 0 when M = 1 and the user did not set it
   double section_tolerance = 1e-3;  // the paper's Poincaré section
   long long section_max = 1000;
   int period_max = 4096;
   double period_tolerance = 1e-9;
-  double count_resolution = 2.0 / 5001.0;  // see analysis/point_analysis.hpp  // parse() lowers an unset value to M·L when the window has fewer dimensions
+  double count_resolution = 2.0 / 5001.0;  // see analysis/point_analysis.hpp
 };
 
 struct OutputConfig {

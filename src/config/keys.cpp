@@ -1,0 +1,321 @@
+// The table of configuration keys: the one place where a key is named, typed, bounded and described.
+// Its default is its member's initialiser in config.hpp (or model/parameters.hpp), so that a Config
+// built in code and a parsed one start from the same values; docs/configuration.md describes the
+// same keys, and tests/config/test_keys.cpp checks that it does.
+#include "attnmf/config/keys.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <stdexcept>
+#include <type_traits>
+
+#include "attnmf/dynamics/engine.hpp"
+
+namespace attnmf::config {
+
+namespace {
+
+using model::CorrelationMode;
+using model::ModelParameters;
+using model::WeightParameters;
+
+// ---------------------------------------------------------------------------------------------
+// What an entry is made of.
+
+// The member at the end of a path of pointers to members (&Config::model, &ModelParameters::beta),
+// in a Config or a const one.
+template <class... Members>
+auto at(Members... path) {
+  return [=](auto& config) -> auto& { return (config .* ... .* path); };
+}
+
+template <class Access>
+using member_type = std::remove_cvref_t<std::invoke_result_t<Access, Config&>>;
+
+// No upper limit but that of the member's type, which integer() puts in.
+constexpr long long unbounded = std::numeric_limits<long long>::max();
+constexpr IntegerRange at_least(long long min) { return {min, unbounded}; }
+
+template <class Access>
+IntegerKey integer(Access member, IntegerRange range) {
+  using T = member_type<Access>;
+  constexpr long long type_max = static_cast<long long>(std::numeric_limits<T>::max());
+  if (range.max == unbounded) range.max = type_max;
+  // A range the member cannot hold would let a checked value wrap around when it is stored.
+  if (range.min < static_cast<long long>(std::numeric_limits<T>::min()) || range.max > type_max)
+    throw std::logic_error("attnmf::config: a key's range exceeds its member's type");
+  return {range, [member](const Config& c) { return static_cast<long long>(member(c)); },
+          [member](Config& c, long long value) { member(c) = static_cast<T>(value); }};
+}
+
+const RealRange unit_interval{0.0, false, 1.0};
+const RealRange non_negative{0.0, false, std::nullopt};
+const RealRange positive{0.0, true, std::nullopt};
+
+template <class Access>
+RealKey real(Access member, RealRange range) {
+  return {range, [member](const Config& c) { return member(c); }, [member](Config& c, double value) { member(c) = value; }};
+}
+
+// An enum member: its names are those of to_string(), in the order given here.
+template <class Access, class Enum>
+ChoiceKey choice(Access member, std::initializer_list<Enum> values) {
+  std::vector<std::string> names;
+  for (const Enum value : values) names.emplace_back(to_string(value));
+  return {names, [member](const Config& c) { return std::string(to_string(member(c))); },
+          [member, all = std::vector<Enum>(values)](Config& c, const std::string& name) {
+            for (const Enum value : all)
+              if (to_string(value) == name) member(c) = value;
+          }};
+}
+
+// A string member holding one of `names`.
+template <class Access>
+ChoiceKey choice(Access member, std::vector<std::string> names) {
+  return {std::move(names), [member](const Config& c) { return member(c); },
+          [member](Config& c, const std::string& name) { member(c) = name; }};
+}
+
+template <class Access>
+PathKey path(Access member, bool relative_to_config_file) {
+  return {relative_to_config_file, [member](const Config& c) { return member(c); },
+          [member](Config& c, std::filesystem::path value) { member(c) = std::move(value); }};
+}
+
+template <class Access>
+GridKey grid(Access member, std::string follows) {
+  return {std::move(follows), [member](const Config& c) { return member(c); },
+          [member](Config& c, Grid value) { member(c) = std::move(value); }};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allowed values that depend on other code.
+
+constexpr std::initializer_list<CorrelationMode> correlation_modes = {
+    CorrelationMode::segments, CorrelationMode::weights, CorrelationMode::gaussian, CorrelationMode::uniform};
+
+// Grouped by limit and read from model::max_features, so that the help follows the model's limits.
+std::string features_allowed() {
+  std::map<int, std::vector<std::string_view>, std::greater<>> modes_by_limit;
+  for (const CorrelationMode mode : correlation_modes)
+    modes_by_limit[model::max_features(mode)].push_back(model::to_string(mode));
+  std::string text = "an integer >= 1; at most";
+  bool first = true;
+  for (const auto& [limit, modes] : modes_by_limit) {
+    text += first ? " " : ", ";
+    text += std::to_string(limit) + (first ? " with weights.correlations = " : " with ");
+    for (std::size_t i = 0; i < modes.size(); ++i) {
+      if (i > 0) text += " or ";
+      text += modes[i];
+    }
+    first = false;
+  }
+  return text;
+}
+
+// run.simd_kernel's values: auto, then the instruction sets the simd engines are built for.
+std::vector<std::string> simd_kernels() {
+  std::vector<std::string> kernels{"auto"};
+  for (const std::string& set : dynamics::known_instruction_sets()) kernels.push_back(set);
+  return kernels;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The sections and keys, in the order of key_values() and of the help text. That order is part of
+// every result file (and --resume compares it): append new keys to their section, never reorder.
+
+const std::vector<Section>& sections() {
+  static const std::vector<Section> table = {
+      {"model", "the network and its mean-field map"},
+      {"weights", "the seeded draw of the weight matrices"},
+      {"init", "how every trajectory starts"},
+      {"run", "the length of every trajectory"},
+      {"sweep", "the grid of parameter points"},
+      {"analysis", "what is recorded and computed at every point"},
+      {"output", "the result file"},
+      {"parallel", "compute resources"},
+  };
+  return table;
+}
+
+// Limits that are other keys (model.context <= 2^model.positional_bits, ...) are written in
+// `allowed` and checked with the other combinations, in config.cpp's check_combinations().
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table = {
+      {.name = "model.features",
+       .binds = integer(at(&Config::model, &ModelParameters::features), at_least(1)),
+       .meaning = "M, the number of features (columns of every weight matrix).",
+       .allowed = features_allowed()},
+      {.name = "model.context",
+       .binds = integer(at(&Config::model, &ModelParameters::context), at_least(1)),
+       .meaning = "L, the context window: how many past attention vectors the head attends to.",
+       .allowed = "an integer from 1 to 2^model.positional_bits"},
+      {.name = "model.positional_bits",
+       .binds = integer(at(&Config::model, &ModelParameters::positional_bits), {1, 20}),
+       .meaning = "P, the positional bits of every token; positions count 0..L-1 cyclically."},
+      {.name = "model.semantic_bits",
+       .binds = integer(at(&Config::model, &ModelParameters::semantic_bits), at_least(1)),
+       .meaning = "N_se, the semantic bits used to draw the weights."},
+      {.name = "model.epsilon",
+       .binds = real(at(&Config::model, &ModelParameters::epsilon), unit_interval),
+       .meaning = "epsilon, the weight of the positional part of every mean field."},
+      {.name = "model.beta",
+       .binds = real(at(&Config::model, &ModelParameters::beta), non_negative),
+       .meaning = "beta, the output inverse temperature (the paper's bifurcation parameter)."},
+      {.name = "model.gamma",
+       .binds = real(at(&Config::model, &ModelParameters::gamma), non_negative),
+       .meaning = "gamma, the attention gain before the 1/sqrt(M) normalisation: the scores use gamma/sqrt(M)."},
+
+      {.name = "weights.seed",
+       .binds = integer(at(&Config::model, &ModelParameters::weights, &WeightParameters::seed),
+                        {0, std::numeric_limits<std::uint32_t>::max()}),
+       .meaning = "Seed of the MT19937 stream the weights are drawn from (numpy RandomState compatible)."},
+      {.name = "weights.correlations",
+       .binds = choice(at(&Config::model, &ModelParameters::weights, &WeightParameters::correlations),
+                       correlation_modes),
+       .meaning = "How the weight statistics are made. segments: every feature row is made of constant +-1 "
+                  "segments (the paper's setting); weights: the correlations of the random weights themselves; "
+                  "gaussian: pair correlations drawn from a clipped normal distribution; uniform: pair "
+                  "correlations as products of uniform means."},
+      {.name = "weights.segments",
+       .binds = integer(at(&Config::model, &ModelParameters::weights, &WeightParameters::segments), at_least(1)),
+       .meaning = "Constant segments per feature row (weights.correlations = segments).",
+       .allowed = "an integer from 1 to model.semantic_bits"},
+      {.name = "weights.gaussian_scale",
+       .binds = real(at(&Config::model, &ModelParameters::weights, &WeightParameters::gaussian_scale), positive),
+       .meaning = "Scale of the drawn pair correlations (weights.correlations = gaussian)."},
+
+      {.name = "init.mode",
+       .binds = choice(at(&Config::init, &InitConfig::mode), {InitConfig::Mode::checkpoint, InitConfig::Mode::token}),
+       .meaning = "checkpoint: start from the attention window stored in init.checkpoint; token: start from row "
+                  "init.token of W^o, the window growing by one slot per step until it holds L."},
+      {.name = "init.checkpoint",
+       .binds = path(at(&Config::init, &InitConfig::checkpoint), /*relative_to_config_file=*/true),
+       .meaning = "The window file (format of jobs/paper_checkpoint_window.txt, described in docs/file-format.md), "
+                  "needed when init.mode = checkpoint. A relative path is relative to the config file's directory "
+                  "when it is given in a config file, to the current directory when it is given on the command "
+                  "line.",
+       .allowed = "the path of a readable file",
+       .default_note = "(none)"},
+      {.name = "init.token",
+       .binds = integer(at(&Config::init, &InitConfig::token), at_least(0)),
+       .meaning = "Which row of W^o is the initial token (init.mode = token).",
+       .allowed = "an integer from 0 to model.features - 1"},
+
+      {.name = "run.steps",
+       .binds = integer(at(&Config::run, &RunConfig::steps), at_least(1)),
+       .meaning = "Steps of the map per point, the transient included."},
+      {.name = "run.transient",
+       .binds = integer(at(&Config::run, &RunConfig::transient), at_least(0)),
+       .meaning = "Steps discarded before anything is recorded.",
+       .allowed = "an integer from 0 to run.steps - 1"},
+      {.name = "run.engine",
+       .binds = choice(at(&Config::run, &RunConfig::engine), {RunConfig::Engine::simd, RunConfig::Engine::scalar}),
+       .meaning = "How attnmf sweep integrates its points. simd: 16 points at a time in the CPU's vector lanes (the "
+                  "instruction set of run.simd_kernel), several times faster; scalar: one point at a time with the "
+                  "arithmetic of the authors' implementation operation by operation. The two differ by rounding "
+                  "(under 1e-13 per step); a point's numbers never depend on the rank, thread or lane that "
+                  "computed it. attnmf trajectory always uses the scalar engine.",
+       .only_for = Command::sweep},
+      // Not compared on --resume: what it resolves to (auto: the CPUs') is what matters, and the sweep
+      // records that itself (sweep::kernel_manifest_key).
+      {.name = "run.simd_kernel",
+       .binds = choice(at(&Config::run, &RunConfig::simd_kernel), simd_kernels()),
+       .meaning = "The instruction set of the simd engine's kernel. auto: the best that every rank's CPU runs "
+                  "(AVX-512, then AVX2, then SSE2), or, with --resume, the kernel that started the sweep. The "
+                  "kernels round differently, so one sweep is computed by one kernel throughout: its journal and "
+                  "/provenance/engine name it, and --resume with another is refused. ATTNMF_SIMD_LIMIT=avx2 (or "
+                  "sse2) in a rank's environment makes it act as a CPU without the better sets.",
+       .affects_results = false,
+       .only_for = Command::sweep},
+
+      {.name = "sweep.beta",
+       .binds = grid(at(&Config::sweep, &SweepConfig::beta), "model.beta"),
+       .meaning = "The beta values of the grid.",
+       .allowed = "a value (1.27), a comma-separated list (1.255,1.26405,1.27) or start:stop:count, count values "
+                  "from start to stop with both ends included (0:3:4001); every value >= 0",
+       .default_note = "the value of model.beta",
+       .only_for = Command::sweep},
+      {.name = "sweep.gamma",
+       .binds = grid(at(&Config::sweep, &SweepConfig::gamma), "model.gamma"),
+       .meaning = "The gamma values of the grid.",
+       .allowed = "a value, a list or start:stop:count, as for sweep.beta; every value >= 0",
+       .default_note = "the value of model.gamma",
+       .only_for = Command::sweep},
+      {.name = "sweep.epsilon",
+       .binds = grid(at(&Config::sweep, &SweepConfig::epsilon), "model.epsilon"),
+       .meaning = "The epsilon values of the grid.",
+       .allowed = "a value, a list or start:stop:count, as for sweep.beta; every value in [0, 1]",
+       .default_note = "the value of model.epsilon",
+       .only_for = Command::sweep},
+
+      {.name = "analysis.samples",
+       .binds = integer(at(&Config::analysis, &AnalysisConfig::samples), at_least(0)),
+       .meaning = "Values of m^o_se recorded per point after the transient.",
+       .allowed = "an integer from 0 to run.steps - run.transient"},
+      {.name = "analysis.lyapunov",
+       .binds = integer(at(&Config::analysis, &AnalysisConfig::lyapunov), at_least(0)),
+       .meaning = "How many of the largest Lyapunov exponents to compute; 0 computes none.",
+       .allowed = "an integer from 0 to model.features * model.context (the dimension of the attention window)",
+       .default_note = "3, or M*L when that is smaller"},
+      {.name = "analysis.lyapunov_trace",
+       .binds = integer(at(&Config::analysis, &AnalysisConfig::lyapunov_trace), at_least(0)),
+       .meaning = "attnmf trajectory: record the running Lyapunov estimates every this many recorded steps "
+                  "(/analysis/lyapunov_trace), to judge their convergence; 0 records none.",
+       .only_for = Command::trajectory},
+      {.name = "analysis.section_feature",
+       .binds = integer(at(&Config::analysis, &AnalysisConfig::section_feature), at_least(0)),
+       .meaning = "The Poincare section is m^o_se[section_feature] = 0 (the paper's section: feature 1 near 0).",
+       .allowed = "an integer from 0 to model.features - 1",
+       .default_note = "1, or 0 when model.features = 1"},
+      {.name = "analysis.section_tolerance",
+       .binds = real(at(&Config::analysis, &AnalysisConfig::section_tolerance), positive),
+       .meaning = "Steps with |m^o_se[section_feature]| below this belong to the paper's section."},
+      {.name = "analysis.section_max",
+       .binds = integer(at(&Config::analysis, &AnalysisConfig::section_max), {0, 1'000'000}),
+       .meaning = "Section points and interpolated crossings kept per point (all are counted)."},
+      {.name = "analysis.period_max",
+       .binds = integer(at(&Config::analysis, &AnalysisConfig::period_max), {1, 1'000'000}),
+       .meaning = "Longest period looked for by exact recurrence of the window state."},
+      {.name = "analysis.period_tolerance",
+       .binds = real(at(&Config::analysis, &AnalysisConfig::period_tolerance), positive),
+       .meaning = "Max-norm distance under which two window states count as the same."},
+      {.name = "analysis.count_resolution",
+       .binds = real(at(&Config::analysis, &AnalysisConfig::count_resolution), positive),
+       .meaning = "Resolution of the paper's counting classifier: distinct values of m^o_se at this resolution."},
+
+      // Where the result goes and how many threads compute it change no number in it: a resumed sweep
+      // may change them.
+      {.name = "output.file",
+       .binds = path(at(&Config::output, &OutputConfig::file), /*relative_to_config_file=*/false),
+       .meaning = "The HDF5 file written. A relative path is relative to the current directory.",
+       .allowed = "a path",
+       .default_note = "(required)",
+       .affects_results = false},
+
+      {.name = "parallel.threads_per_rank",
+       .binds = integer(at(&Config::parallel, &ParallelConfig::threads_per_rank), {1, 256}),
+       .meaning = "Compute threads per MPI rank.",
+       .affects_results = false,
+       .only_for = Command::sweep},
+      {.name = "parallel.block_points",
+       .binds = integer(at(&Config::parallel, &ParallelConfig::block_points), {1, 4096}),
+       .meaning = "Points in one work unit: the master rank hands out blocks of this many consecutive grid points.",
+       .affects_results = false,
+       .only_for = Command::sweep},
+  };
+  return table;
+}
+
+const Key* find_key(std::string_view name) {
+  const auto& table = keys();
+  const auto it = std::find_if(table.begin(), table.end(), [&](const Key& key) { return key.name == name; });
+  return it == table.end() ? nullptr : &*it;
+}
+
+}  // namespace attnmf::config
