@@ -6,6 +6,9 @@ find_package(spdlog REQUIRED)
 find_package(Threads REQUIRED)
 # zlib: the journal's CRC-32 (HDF5 depends on it anyway).
 find_package(ZLIB REQUIRED)
+# Eigen (header-only): the eigenvalues of a monodromy matrix (dynamics/floquet.cpp), a general real
+# eigenproblem that is not worth writing again.
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 
 # HDF5 must be the MPI-parallel build: a sweep writes one file from every rank. Debian ships it as
 # hdf5-openmpi (pkg-config), found that way by default; with -DATTNMF_HDF5_PKG_CONFIG=OFF, or where

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages attnmf needs to build, test and plot; does nothing when they are all
 # present. Run as root (or with sudo available). On a cluster, load the equivalent modules instead
-# (a C++20 compiler, CMake >= 3.20, Open MPI, parallel HDF5, Boost, spdlog, GoogleTest).
+# (a C++20 compiler, CMake >= 3.20, Open MPI, parallel HDF5, Boost, spdlog, Eigen, GoogleTest).
 #   tools/install-deps.sh           what building, running and plotting need
 #   tools/install-deps.sh --tests   and what the whole test suite needs besides (the aarch64 cross
 #                                   compiler of tests/install; the SLURM tests install SLURM themselves)
@@ -11,7 +11,7 @@ packages=(
   build-essential cmake pkg-config git
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libboost-program-options-dev libboost-serialization-dev
-  libspdlog-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libspdlog-dev zlib1g-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-matplotlib
 )
 case ${1:-} in
