@@ -199,18 +199,18 @@ JournalContents read_journal_directory(const fs::path& directory) {
     if (file.extension() == ".journal") {
       for (const std::string& payload : frames(file, journal_magic, true, contents.notes)) {
         records::PointResult r = unarchive<records::PointResult>(payload, file);
-        contents.points.emplace(r.index, std::move(r));
+        contents.points.emplace(RunKey{r.index, r.start}, std::move(r));
       }
     } else if (file.extension() == ".inflight") {
       contents.in_flight_files.push_back(file);
       for (const std::string& payload : frames(file, in_flight_magic, false, contents.notes)) {
         auto partial = unarchive<records::PartialPoint>(payload, file);
-        auto [it, inserted] = contents.in_flight.emplace(partial.index, partial);
+        auto [it, inserted] = contents.in_flight.emplace(RunKey{partial.index, partial.start}, partial);
         if (!inserted && partial.steps_done > it->second.steps_done) it->second = std::move(partial);
       }
     }
   }
-  for (const auto& [index, result] : contents.points) contents.in_flight.erase(index);
+  for (const auto& [key, result] : contents.points) contents.in_flight.erase(key);
   return contents;
 }
 

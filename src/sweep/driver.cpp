@@ -197,7 +197,8 @@ void SweepRun::open_file() {
 }
 
 void SweepRun::replay_journal() {
-  for (const auto& [index, result] : journal_.points) {
+  for (const auto& [key, result] : journal_.points) {
+    const long long index = key.first;
     if (index < 0 || index >= points_) continue;
     done_[static_cast<std::size_t>(index)] = true;
     if (index % comm_.size() == comm_.rank()) file_->write_point(result);
@@ -241,7 +242,7 @@ void SweepRun::compute_thread() {
       }
       std::vector<const PartialPoint*> partials;
       for (long long index : indices) {
-        const auto partial = journal_.in_flight.find(index);
+        const auto partial = journal_.in_flight.find({index, 0});
         partials.push_back(partial == journal_.in_flight.end() ? nullptr : &partial->second);
       }
       for (Outcome& outcome : computer_.compute_many(indices, &stop_points_, partials))

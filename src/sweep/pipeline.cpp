@@ -57,6 +57,8 @@ void conclude(PointResult& result, analysis::PointAnalysis found, std::vector<do
   result.analysis = std::move(found);
   result.period = result.analysis.period;
   result.lyapunov = std::move(exponents);
+  result.lyapunov_estimate = result.lyapunov;
+  result.lyapunov_source = result.lyapunov.empty() ? records::LyapunovSource::none : records::LyapunovSource::running;
   const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, recorded_steps);
   result.zero_one = verdict.zero_one;
   result.zero_band = verdict.zero_band;

@@ -40,8 +40,8 @@ std::optional<Report> take_report(MPI_Comm comm, Tag tag) {
   MPI_Status status;
   check(MPI_Iprobe(MPI_ANY_SOURCE, tag, comm, &waiting, &status), "MPI_Iprobe");
   if (!waiting) return std::nullopt;
-  std::array<long long, 8> payload{};
-  check(MPI_Recv(payload.data(), 8, MPI_LONG_LONG, status.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
+  Counts::Packed payload{};
+  check(MPI_Recv(payload.data(), Counts::packed_size, MPI_LONG_LONG, status.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE), "MPI_Recv");
   return Report{status.MPI_SOURCE, Counts::unpack(payload)};
 }
 
@@ -62,14 +62,14 @@ void receive_failures(MPI_Comm comm, int from, std::map<long long, std::string>&
 
 void send_finished(MPI_Comm comm, const Counts& counts, const std::map<long long, std::string>& failures) {
   const auto payload = counts.pack();
-  check(MPI_Send(payload.data(), 8, MPI_LONG_LONG, 0, finished_tag, comm), "MPI_Send");
+  check(MPI_Send(payload.data(), Counts::packed_size, MPI_LONG_LONG, 0, finished_tag, comm), "MPI_Send");
   const std::string text = encode_failures(failures);
   check(MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, 0, failures_tag, comm), "MPI_Send");
 }
 
 void WorkRequest::post(MPI_Comm comm, const Counts& counts) {
   payload_ = counts.pack();
-  check(MPI_Isend(payload_.data(), 8, MPI_LONG_LONG, 0, request_tag, comm, &send_), "MPI_Isend");
+  check(MPI_Isend(payload_.data(), Counts::packed_size, MPI_LONG_LONG, 0, request_tag, comm, &send_), "MPI_Isend");
   check(MPI_Irecv(assignment_.data(), 2, MPI_LONG_LONG, 0, assign_tag, comm, &receive_), "MPI_Irecv");
   open_ = true;
 }

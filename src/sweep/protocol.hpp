@@ -6,13 +6,13 @@
 // travel on the driver's own communicator (a duplicate of the caller's, io/mpi.hpp):
 //
 //   tag       from -> to                 payload
-//   request   worker -> master           8 long long, Counts::pack(): what the worker finished since
+//   request   worker -> master           2 + regimes long long, Counts::pack(): what the worker finished since
 //                                        its previous report. Sent (MPI_Isend) when its queue runs
 //                                        low, with an MPI_Irecv of the answer posted at once
 //                                        (WorkRequest); a rank has at most one request open.
 //   assign    master -> worker           2 long long {first, count}: the answer to every request,
 //                                        the points first … first + count − 1; count 0: no more work.
-//   finished  worker -> master           8 long long, Counts::pack(): the worker's last counts, once
+//   finished  worker -> master           2 + regimes long long, Counts::pack(): the worker's last counts, once
 //                                        no work will come to it and none is left on it.
 //   failures  worker -> master           chars, encode_failures(): every failed point the worker
 //                                        knows of; always right after its `finished`.
@@ -52,12 +52,14 @@ struct Counts {
     failed += other.failed;
     for (std::size_t i = 0; i < regimes.size(); ++i) regimes[i] += other.regimes[i];
   }
-  std::array<long long, 8> pack() const {
-    std::array<long long, 8> p{done, failed};
+  static constexpr int packed_size = 2 + static_cast<int>(analysis::kRegimes.size());
+  using Packed = std::array<long long, packed_size>;
+  Packed pack() const {
+    Packed p{done, failed};
     std::copy(regimes.begin(), regimes.end(), p.begin() + 2);
     return p;
   }
-  static Counts unpack(const std::array<long long, 8>& p) {
+  static Counts unpack(const Packed& p) {
     Counts c;
     c.done = p[0];
     c.failed = p[1];
@@ -110,7 +112,7 @@ class WorkRequest {
   void cancel();
 
  private:
-  std::array<long long, 8> payload_{};
+  Counts::Packed payload_{};
   std::array<long long, 2> assignment_{};
   MPI_Request send_ = MPI_REQUEST_NULL, receive_ = MPI_REQUEST_NULL;
   bool open_ = false;

@@ -44,7 +44,7 @@ TEST_F(Journal, RoundTripsEveryField) {
   }
   const auto contents = io::read_journal_directory(dir);
   ASSERT_EQ(contents.points.size(), 5U);
-  const auto& r = contents.points.at(3);
+  const auto& r = contents.points.at({3, 0});
   EXPECT_EQ(r.analysis.samples, result(3).analysis.samples);
   EXPECT_EQ(r.final_window.attention, result(3).final_window.attention);
   EXPECT_EQ(r.final_window.positions, result(3).final_window.positions);
@@ -90,7 +90,7 @@ TEST_F(Journal, AForeignFileIsAClearError) {
 }
 
 TEST_F(Journal, InFlightStatesKeepTheMostAdvancedAndDropFinishedPoints) {
-  records::PartialPoint a{7, 1000, {3, 4, 3, std::vector<double>(12, 0.5), {0, 3, 2, 1}}, "analyzer", "", 1.5};
+  records::PartialPoint a{7, 0, 1000, {3, 4, 3, std::vector<double>(12, 0.5), {0, 3, 2, 1}}, "analyzer", "", 1.5};
   records::PartialPoint b = a;
   b.steps_done = 5000;
   records::PartialPoint c = a;
@@ -103,14 +103,14 @@ TEST_F(Journal, InFlightStatesKeepTheMostAdvancedAndDropFinishedPoints) {
   }
   const auto contents = io::read_journal_directory(dir);
   ASSERT_EQ(contents.in_flight.size(), 1U);
-  EXPECT_EQ(contents.in_flight.at(7).steps_done, 5000);
-  EXPECT_EQ(contents.in_flight.at(7).analyzer_state, "analyzer");
+  EXPECT_EQ(contents.in_flight.at({7, 0}).steps_done, 5000);
+  EXPECT_EQ(contents.in_flight.at({7, 0}).analyzer_state, "analyzer");
   EXPECT_EQ(contents.in_flight_files.size(), 2U);
   EXPECT_FALSE(fs::exists(dir / "r1.inflight.tmp"));
 }
 
 TEST_F(Journal, ACorruptInFlightCheckpointIsAClearError) {
-  records::PartialPoint a{7, 1000, {3, 4, 3, std::vector<double>(12, 0.5), {0, 3, 2, 1}}, "", "", 1.5};
+  records::PartialPoint a{7, 0, 1000, {3, 4, 3, std::vector<double>(12, 0.5), {0, 3, 2, 1}}, "", "", 1.5};
   io::write_in_flight(dir / "r.inflight", {a});
   fs::resize_file(dir / "r.inflight", fs::file_size(dir / "r.inflight") - 3);  // no torn tails here: written atomically
   EXPECT_THROW(io::read_journal_directory(dir), io::CheckpointError);

@@ -18,6 +18,9 @@ enum class Regime : std::int8_t {
   quasi_periodic = 2,
   chaotic = 3,
   hyperchaotic = 4,
+  // Two exponents in the zero band: motion on a 2-torus (the authors' "double quasi-periodic").
+  // Its code comes after the others so that files written before it keep their meaning.
+  two_torus = 5,
 };
 
 struct RegimeName {
@@ -25,24 +28,25 @@ struct RegimeName {
   std::string_view name;
 };
 // Every regime in the order of its code.
-inline constexpr std::array<RegimeName, 6> kRegimes = {{
+inline constexpr std::array<RegimeName, 7> kRegimes = {{
     {Regime::undetermined, "undetermined"},
     {Regime::fixed_point, "fixed point"},
     {Regime::periodic, "periodic"},
     {Regime::quasi_periodic, "quasi-periodic"},
     {Regime::chaotic, "chaotic"},
     {Regime::hyperchaotic, "hyperchaotic"},
+    {Regime::two_torus, "2-torus"},
 }};
 
 inline constexpr int code(Regime regime) { return static_cast<int>(regime); }
 // The position of `regime` in kRegimes (code + 1): for tables of counts per regime.
 inline constexpr std::size_t regime_index(Regime regime) { return static_cast<std::size_t>(code(regime) + 1); }
-// The regime of a stored code; codes outside −1 … 4 are undetermined.
+// The regime of a stored code; codes outside −1 … 5 are undetermined.
 inline constexpr Regime regime_of_code(int code) {
-  return code >= -1 && code <= 4 ? static_cast<Regime>(code) : Regime::undetermined;
+  return code >= -1 && code <= 5 ? static_cast<Regime>(code) : Regime::undetermined;
 }
 inline constexpr std::string_view to_string(Regime regime) { return kRegimes[regime_index(regime)].name; }
-// "-1 undetermined, 0 fixed point, …, 4 hyperchaotic": the legend files keep beside the codes.
+// "-1 undetermined, 0 fixed point, …, 5 2-torus": the legend files keep beside the codes.
 std::string regime_legend();
 
 }  // namespace attnmf::analysis

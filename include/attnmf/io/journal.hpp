@@ -25,7 +25,8 @@
 
 namespace attnmf::io {
 
-inline constexpr std::uint32_t journal_format_version = 1;
+// 2: every record carries its start (init.starts), and the exponents their source.
+inline constexpr std::uint32_t journal_format_version = 2;
 
 // A journal or checkpoint that cannot be used: corrupt, truncated where it must not be, of another
 // format version or written by an incompatible build.
@@ -50,9 +51,12 @@ class JournalWriter {
   int fd_ = -1;
 };
 
+// A start of a grid point: {grid index, start} (records::PointResult::start).
+using RunKey = std::pair<long long, int>;
+
 struct JournalContents {
-  std::map<long long, records::PointResult> points;       // by grid index
-  std::map<long long, records::PartialPoint> in_flight;   // points stopped mid-trajectory, not finished
+  std::map<RunKey, records::PointResult> points;       // by grid index and start
+  std::map<RunKey, records::PartialPoint> in_flight;   // starts stopped mid-trajectory, not finished
   std::vector<std::filesystem::path> in_flight_files;
   std::vector<std::string> notes;                       // e.g. a torn last frame, ignored
 };

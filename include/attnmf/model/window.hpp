@@ -36,4 +36,10 @@ void write_window_file(const std::filesystem::path& path, const Window& window, 
 // reproduces the authors' trajectories. Throws std::invalid_argument for a token of the wrong length.
 Window token_window(const MeanFieldMap& map, std::span<const int> token);
 
+// The window of an extra start of a grid point (init.starts > 1, docs/attractors.md): the shape,
+// positions and history of `base` (the configured start), full (history L − 1), with every attention
+// value drawn independently and uniformly from [−1, 1) by a counter-based generator of
+// (seed, point, start, slot, feature) alone: the same window on every rank, thread and run.
+Window random_window(const Window& base, unsigned long long seed, long long point, int start);
+
 }  // namespace attnmf::model

@@ -20,12 +20,24 @@ enum class PointStatus : std::uint8_t { pending = 0, done = 1, failed = 2 };
 inline constexpr std::array<std::string_view, 3> kPointStatusNames = {"pending", "done", "failed"};
 std::string_view to_string(PointStatus status);
 
+// Where a result's Lyapunov exponents come from (/points/lyapunov_source).
+enum class LyapunovSource : std::uint8_t { none = 0, running = 1, floquet = 2 };
+inline constexpr std::array<std::string_view, 3> kLyapunovSourceNames = {"none", "running estimate", "floquet"};
+
+// One start's result. A grid point has init.starts of them (docs/attractors.md); start 0 is the
+// configured initial condition (or, in a continuation, the chain's), and its result is what
+// /points holds.
 struct PointResult {
   long long index = -1;
+  int start = 0;
   PointStatus status = PointStatus::pending;
   std::string error;                 // why, when failed
   analysis::PointAnalysis analysis;  // samples, section, crossings, counting, recurrence
   std::vector<double> lyapunov;      // the largest exponents, descending (empty when not computed)
+  // The running (Benettin) estimate over the recorded steps; equal to `lyapunov` unless the
+  // exponents came from the Floquet multipliers of a periodic orbit.
+  std::vector<double> lyapunov_estimate;
+  LyapunovSource lyapunov_source = LyapunovSource::none;
   double zero_one = 0.0;             // K of the 0-1 test for chaos on the recorded m^o_se (NaN: too short)
   double zero_band = 0.0;            // the band around 0 within which an exponent counts as zero
   analysis::Regime regime = analysis::Regime::undetermined;
@@ -42,6 +54,7 @@ struct PointResult {
 // numbers an uninterrupted run gives (the engine restarts bit for bit from its window).
 struct PartialPoint {
   long long index = -1;
+  int start = 0;
   long long steps_done = 0;
   model::Window window;
   std::string analyzer_state;  // the PointAnalyzer's running state, once past the transient

@@ -31,13 +31,13 @@ void serialize(Archive& a, attnmf::analysis::PointAnalysis& p, unsigned) {
 
 template <class Archive>
 void serialize(Archive& a, attnmf::records::PointResult& r, unsigned) {
-  a& r.index& r.status& r.error& r.analysis& r.lyapunov& r.zero_one& r.zero_band& r.regime& r.paper_regime& r.period&
-      r.final_window& r.seconds;
+  a& r.index& r.start& r.status& r.error& r.analysis& r.lyapunov& r.lyapunov_estimate& r.lyapunov_source& r.zero_one&
+      r.zero_band& r.regime& r.paper_regime& r.period& r.final_window& r.seconds;
 }
 
 template <class Archive>
 void serialize(Archive& a, attnmf::records::PartialPoint& p, unsigned) {
-  a& p.index& p.steps_done& p.window& p.analyzer_state& p.lyapunov_state& p.seconds;
+  a& p.index& p.start& p.steps_done& p.window& p.analyzer_state& p.lyapunov_state& p.seconds;
 }
 
 }  // namespace boost::serialization
