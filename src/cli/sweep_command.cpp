@@ -339,7 +339,10 @@ int sweep_command(int argc, char** argv, const std::string& command_line) {
       std::string counts;
       for (const analysis::RegimeName& r : analysis::kRegimes)
         counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", r.name, s.regimes[analysis::regime_index(r.regime)]);
-      spdlog::info("regimes: {}", counts);
+      spdlog::info("regimes{}: {}", s.starts > 1 ? " (of start 0)" : "", counts);
+      if (s.starts > 1)
+        spdlog::info("attractors: {} of {} done points have more than one among their {} starts (/attractors)",
+                     s.coexisting, s.done, s.starts);
       spdlog::info("wrote {}", std::filesystem::absolute(cfg.output.file).string());
     }
   } catch (const io::mpi::RankFault& e) {

@@ -96,7 +96,7 @@ std::string IntegerRange::text() const {
 }
 
 std::string RealRange::text() const {
-  if (max) return "in [" + format_real(min) + ", " + format_real(*max) + "]";
+  if (max) return std::string(min_excluded ? "in (" : "in [") + format_real(min) + ", " + format_real(*max) + "]";
   return (min_excluded ? "> " : ">= ") + format_real(min);
 }
 
@@ -390,11 +390,32 @@ class Resolver {
                            ": must be at most model.features - 1 = " + std::to_string(m.features - 1));
     }
 
+    check_continuation(c);
+
     if (usable("init.mode") && c.init.mode == InitConfig::Mode::checkpoint) check_checkpoint(c.init.checkpoint);
 
     if (c.output.file.empty())
       problems.push_back("output.file = '': required, the HDF5 file attnmf " + std::string(to_string(command_)) +
                          " writes (give --output.file FILE or set output.file in the config file)");
+  }
+
+  // sweep.mode = continuation and the keys it reads; init.starts, which a two-way chain needs two of.
+  void check_continuation(Config& c) {
+    const bool continuation = c.sweep.mode == SweepConfig::Mode::continuation;
+    // A grid sweep ignores the continuation.* keys: key_values() lists every key, and feeding them
+    // back must parse.
+    if (usable("sweep.beta") && !c.sweep.beta.values.empty()) {
+      const auto [low, high] = std::minmax_element(c.sweep.beta.values.begin(), c.sweep.beta.values.end());
+      if (continuation && !given("continuation.from")) c.continuation.from = *low;
+      else if (continuation && usable("continuation.from") && (c.continuation.from < *low || c.continuation.from > *high))
+        problems.push_back("continuation.from = " + format_real(c.continuation.from) + ": must lie within sweep.beta, [" +
+                           format_real(*low) + ", " + format_real(*high) + "]");
+    }
+    const bool both = continuation && c.continuation.direction == ContinuationConfig::Direction::both;
+    if (both && !given("init.starts")) c.init.starts = std::max(c.init.starts, 2);
+    else if (both && usable("init.starts") && c.init.starts < 2)
+      problems.push_back("init.starts = " + std::to_string(c.init.starts) +
+                         ": continuation.direction = both needs at least 2 starts per point (one per chain direction)");
   }
 
   // Only that the file is there and can be read: its shape is checked by the code that reads it.
@@ -566,6 +587,17 @@ std::string_view to_string(InitConfig::Mode mode) {
 }
 
 std::string_view to_string(RunConfig::Engine engine) { return engine == RunConfig::Engine::simd ? "simd" : "scalar"; }
+
+std::string_view to_string(SweepConfig::Mode mode) { return mode == SweepConfig::Mode::grid ? "grid" : "continuation"; }
+
+std::string_view to_string(ContinuationConfig::Direction direction) {
+  switch (direction) {
+    case ContinuationConfig::Direction::up: return "up";
+    case ContinuationConfig::Direction::down: return "down";
+    case ContinuationConfig::Direction::both: return "both";
+  }
+  return "?";
+}
 
 std::string_view to_string(Command command) { return command == Command::trajectory ? "trajectory" : "sweep"; }
 

@@ -136,6 +136,8 @@ const std::vector<Section>& sections() {
       {"init", "how every trajectory starts"},
       {"run", "the length of every trajectory"},
       {"sweep", "the grid of parameter points"},
+      {"continuation", "chains along beta (sweep.mode = continuation)"},
+      {"attractors", "how the starts of a point are grouped into attractors"},
       {"analysis", "what is recorded and computed at every point"},
       {"output", "the result file"},
       {"parallel", "compute resources"},
@@ -206,6 +208,15 @@ const std::vector<Key>& keys() {
        .binds = integer(at(&Config::init, &InitConfig::token), at_least(0)),
        .meaning = "Which row of W^o is the initial token (init.mode = token).",
        .allowed = "an integer from 0 to model.features - 1"},
+      {.name = "init.starts",
+       .binds = integer(at(&Config::init, &InitConfig::starts), {1, 4096}),
+       .meaning = "attnmf sweep: trajectories per grid point, grouped into the attractors they reach "
+                  "(docs/attractors.md). Start 0 is the configured initial condition (in a continuation, the "
+                  "chain's); the others start from windows drawn uniformly from [-1, 1) by a generator of "
+                  "(weights.seed, point, start) alone. /points holds start 0; /starts and /attractors all of them.",
+       .allowed = "an integer from 1 to 4096; at least 2 with continuation.direction = both",
+       .default_note = "1, or 2 with continuation.direction = both",
+       .only_for = Command::sweep},
 
       {.name = "run.steps",
        .binds = integer(at(&Config::run, &RunConfig::steps), at_least(1)),
@@ -252,6 +263,49 @@ const std::vector<Key>& keys() {
        .meaning = "The epsilon values of the grid.",
        .allowed = "a value, a list or start:stop:count, as for sweep.beta; every value in [0, 1]",
        .default_note = "the value of model.epsilon",
+       .only_for = Command::sweep},
+      {.name = "sweep.mode",
+       .binds = choice(at(&Config::sweep, &SweepConfig::mode), {SweepConfig::Mode::grid, SweepConfig::Mode::continuation}),
+       .meaning = "grid: every point computed on its own; continuation: along the beta axis of every (gamma, "
+                  "epsilon) row, each point starts from the final window of its neighbour in the chain "
+                  "(continuation.*; docs/attractors.md).",
+       .only_for = Command::sweep},
+
+      {.name = "continuation.from",
+       .binds = real(at(&Config::continuation, &ContinuationConfig::from), non_negative),
+       .meaning = "Where the chains start on the beta axis: the grid beta nearest this value starts from the "
+                  "configured initial condition with run.transient steps, and so does the row's end that a chain "
+                  "reaches first from the other side (docs/attractors.md).",
+       .allowed = "a beta within the range of sweep.beta",
+       .default_note = "0, which a continuation reads as the lowest beta of sweep.beta",
+       .only_for = Command::sweep},
+      {.name = "continuation.direction",
+       .binds = choice(at(&Config::continuation, &ContinuationConfig::direction),
+                       {ContinuationConfig::Direction::up, ContinuationConfig::Direction::down,
+                        ContinuationConfig::Direction::both}),
+       .meaning = "up: every point starts from its lower neighbour's final window; down: from its upper "
+                  "neighbour's; both: start 0 as up and start 1 as down, so that hysteresis shows as the two "
+                  "starts of a point on different attractors.",
+       .only_for = Command::sweep},
+      {.name = "continuation.transient",
+       .binds = integer(at(&Config::continuation, &ContinuationConfig::transient), at_least(0)),
+       .meaning = "Steps before the recording of a point continued from its neighbour (the chain's first points "
+                  "use run.transient); the recording is run.steps - run.transient steps as everywhere.",
+       .only_for = Command::sweep},
+
+      {.name = "attractors.periodic_tolerance",
+       .binds = real(at(&Config::attractors, &AttractorConfig::periodic_tolerance), positive),
+       .meaning = "Two periodic starts are on one attractor when their periods agree and, at the best phase, "
+                  "their last period of m^o_se agrees within this max-norm distance.",
+       .only_for = Command::sweep},
+      {.name = "attractors.tolerance",
+       .binds = real(at(&Config::attractors, &AttractorConfig::tolerance), positive),
+       .meaning = "Two aperiodic starts of the same regime are on one attractor when attractors.cover_fraction of "
+                  "each one's samples lie within this max-norm distance of a sample of the other.",
+       .only_for = Command::sweep},
+      {.name = "attractors.cover_fraction",
+       .binds = real(at(&Config::attractors, &AttractorConfig::cover_fraction), RealRange{0.0, true, 1.0}),
+       .meaning = "See attractors.tolerance.",
        .only_for = Command::sweep},
 
       {.name = "analysis.samples",

@@ -5,6 +5,7 @@
 
 #include "attnmf/analysis/regime.hpp"
 #include "attnmf/io/fault.hpp"
+#include "attnmf/io/mpi.hpp"
 #include "attnmf/io/result_file.hpp"
 
 namespace attnmf::io {
@@ -20,7 +21,10 @@ SweepFile::SweepFile(h5::File file, const config::Config& config)
       context_(config.model.context),
       samples_(config.analysis.samples),
       section_max_(config.analysis.section_max),
-      lyapunov_(config.analysis.lyapunov) {}
+      lyapunov_(config.analysis.lyapunov),
+      points_(config::SweepGrid(config.sweep).size()),
+      starts_(config.init.starts),
+      has_starts_(config.init.starts > 1 || config.sweep.mode == config::SweepConfig::Mode::continuation) {}
 
 SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
                             const model::Weights& weights, const config::SweepGrid& grid, mpi::Monitor& monitor,
@@ -86,6 +90,37 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   step([&] { d["final_positions"] = h5::create_dataset<std::int32_t>(f.file_, "points/final_window/positions", {n, L}); });
   step([&] { d["final_history"] = h5::create_dataset<std::int32_t>(f.file_, "points/final_window/history", {n}); });
   step([&] { d["seconds"] = h5::create_dataset<double>(f.file_, "provenance/point_seconds", {n}, {}, not_a_number); });
+  step([&] { d["attractor_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/attractor_count", {n}); });
+  if (f.has_starts_) {
+    const auto starts = static_cast<hsize_t>(f.starts_);
+    step([&] { d["start_origin"] = h5::create_dataset<std::int8_t>(f.file_, "starts/origin", {n, starts}, {}, std::int8_t{-1}); });
+    step([&] { d["start_status"] = h5::create_dataset<std::uint8_t>(f.file_, "starts/status", {n, starts}); });
+    step([&] { d["start_regime"] = h5::create_dataset<std::int8_t>(f.file_, "starts/regime", {n, starts}, {}, std::int8_t{-1}); });
+    step([&] { d["start_period"] = h5::create_dataset<std::int32_t>(f.file_, "starts/period", {n, starts}); });
+    if (f.lyapunov_ > 0)
+      step([&] {
+        d["start_lyapunov"] = h5::create_dataset<double>(f.file_, "starts/lyapunov", {n, starts, static_cast<hsize_t>(f.lyapunov_)},
+                                                         {}, not_a_number);
+      });
+    step([&] {
+      const h5::Handle group = h5::open_group(f.file_, "starts");
+      h5::write_attribute(group, "starts", static_cast<std::int64_t>(f.starts_));
+      h5::write_attribute(group, "description",
+                          std::string_view("every start of every point [point][start] (docs/attractors.md); start 0 is "
+                                           "what /points holds; attractor indexes /attractors, -1 for a failed or "
+                                           "pending start"));
+      write_regime_names(h5::open_dataset(f.file_, "starts/regime"));
+      const h5::Handle origin = h5::open_dataset(f.file_, "starts/origin");
+      std::vector<std::int64_t> codes;
+      std::vector<std::string> names;
+      for (std::size_t c = 0; c < records::kStartOriginNames.size(); ++c) {
+        codes.push_back(static_cast<std::int64_t>(c));
+        names.emplace_back(records::kStartOriginNames[c]);
+      }
+      h5::write_attribute(origin, "codes", std::span<const std::int64_t>(codes));
+      h5::write_attribute(origin, "names", std::span<const std::string>(names));
+    });
+  }
 
   step([&] {
   h5::Handle points = h5::open_group(f.file_, "points");
@@ -175,6 +210,117 @@ void SweepFile::write_point(const records::PointResult& r) {
   }
   one("seconds", r.seconds);
   one("status", static_cast<std::uint8_t>(r.status));
+}
+
+void SweepFile::write_starts(std::span<const records::PointResult> runs, std::span<const records::StartOrigin> origins,
+                             int attractor_count) {
+  fault::at("row_write");
+  const auto row = static_cast<hsize_t>(runs.front().index);
+  h5::write_rows<std::int32_t>(datasets_.at("attractor_count"), row, 1, std::vector<std::int32_t>{attractor_count});
+  if (!has_starts_) return;
+  const std::size_t K = runs.size();
+  std::vector<std::int8_t> origin(K), regime(K, -1);
+  std::vector<std::uint8_t> status(K);
+  std::vector<std::int32_t> period(K, 0);
+  std::vector<double> lyapunov(K * static_cast<std::size_t>(std::max(lyapunov_, 0)), not_a_number);
+  for (std::size_t s = 0; s < K; ++s) {
+    const records::PointResult& r = runs[s];
+    origin[s] = static_cast<std::int8_t>(origins[s]);
+    status[s] = static_cast<std::uint8_t>(r.status);
+    if (r.status != records::PointStatus::done) continue;
+    regime[s] = static_cast<std::int8_t>(analysis::code(r.regime));
+    period[s] = r.period;
+    for (std::size_t k = 0; k < r.lyapunov.size() && k < static_cast<std::size_t>(lyapunov_); ++k)
+      lyapunov[s * static_cast<std::size_t>(lyapunov_) + k] = r.lyapunov[k];
+  }
+  auto& d = datasets_;
+  h5::write_rows<std::int8_t>(d.at("start_origin"), row, 1, origin);
+  h5::write_rows<std::int8_t>(d.at("start_regime"), row, 1, regime);
+  h5::write_rows<std::int32_t>(d.at("start_period"), row, 1, period);
+  if (lyapunov_ > 0) h5::write_rows<double>(d.at("start_lyapunov"), row, 1, lyapunov);
+  h5::write_rows<std::uint8_t>(d.at("start_status"), row, 1, status);
+}
+
+void SweepFile::write_attractors(MPI_Comm comm, mpi::Monitor& monitor, std::span<const records::Attractor> attractors,
+                                 const std::map<long long, std::vector<int>>& labels) {
+  if (!has_starts_) return;
+  // Where each point's attractors go: the flat list is ordered by point, so a point's first row is
+  // the number of attractors of the points before it, whichever rank holds them.
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(points_), 0), everyone(counts.size(), 0);
+  for (const records::Attractor& a : attractors) ++counts[static_cast<std::size_t>(a.point)];
+  // Called where every rank is known to be here (after an agreement), so a plain collective is safe.
+  mpi::check(MPI_Allreduce(counts.data(), everyone.data(), static_cast<int>(counts.size()), MPI_INT64_T, MPI_SUM, comm),
+             "MPI_Allreduce");
+  std::vector<std::int64_t> first(everyone.size() + 1, 0);
+  for (std::size_t p = 0; p < everyone.size(); ++p) first[p + 1] = first[p] + everyone[p];
+  const auto A = static_cast<hsize_t>(first.back());
+  const auto M = static_cast<hsize_t>(features_), L = static_cast<hsize_t>(context_), S = static_cast<hsize_t>(samples_);
+  std::map<std::string, h5::Handle> a;
+  const auto step = [&](auto&& body) {
+    monitor.collective([&] {
+      body();
+      fault::at("dataset_create");
+    });
+  };
+  // Chunked along the list (a list of 0 attractors is still a dataset): one attractor a chunk row.
+  const auto chunk = [&](std::vector<hsize_t> dims) {
+    dims[0] = 1;
+    return dims;
+  };
+  const auto make = [&]<class T>(const char* key, const char* path, std::vector<hsize_t> dims, T fill) {
+    step([&] { a[key] = h5::create_dataset<T>(file_, path, dims, chunk(dims), fill); });
+  };
+  make("point", "attractors/point", {A}, std::int64_t{-1});
+  make("label", "attractors/label", {A}, std::int32_t{-1});
+  make("representative", "attractors/representative", {A}, std::int32_t{-1});
+  make("starts", "attractors/starts", {A}, std::int32_t{0});
+  make("basin_fraction", "attractors/basin_fraction", {A}, not_a_number);
+  make("regime", "attractors/regime", {A}, std::int8_t{-1});
+  make("period", "attractors/period", {A}, std::int32_t{0});
+  if (lyapunov_ > 0) make("lyapunov", "attractors/lyapunov", {A, static_cast<hsize_t>(lyapunov_)}, not_a_number);
+  if (S > 0) make("samples", "attractors/samples", {A, S, M}, not_a_number);
+  make("final_attention", "attractors/final_window/attention", {A, L, M}, not_a_number);
+  make("final_positions", "attractors/final_window/positions", {A, L}, std::int32_t{0});
+  make("final_history", "attractors/final_window/history", {A}, std::int32_t{0});
+  make("start_attractor", "starts/attractor", {static_cast<hsize_t>(points_), static_cast<hsize_t>(starts_)}, std::int64_t{-1});
+  step([&] {
+    const h5::Handle group = h5::open_group(file_, "attractors");
+    h5::write_attribute(group, "description",
+                        std::string_view("the attractors the starts of each point reached, one row each, ordered by "
+                                         "point then label (docs/attractors.md); the values are those of the "
+                                         "representative, the first start on the attractor"));
+    write_regime_names(a.at("regime"));
+  });
+  // Each rank its own rows, independently.
+  monitor.collective([&] {
+    fault::at("row_write");
+    const auto one = [&](const char* key, hsize_t row, auto value) {
+      using T = decltype(value);
+      h5::write_rows<T>(a.at(key), row, 1, std::span<const T>(&value, 1));
+    };
+    for (const records::Attractor& x : attractors) {
+      const auto row = static_cast<hsize_t>(first[static_cast<std::size_t>(x.point)] + x.label);
+      one("point", row, static_cast<std::int64_t>(x.point));
+      one("label", row, static_cast<std::int32_t>(x.label));
+      one("representative", row, static_cast<std::int32_t>(x.representative));
+      one("starts", row, static_cast<std::int32_t>(x.starts));
+      one("basin_fraction", row, x.basin_fraction);
+      one("regime", row, static_cast<std::int8_t>(analysis::code(x.regime)));
+      one("period", row, static_cast<std::int32_t>(x.period));
+      if (lyapunov_ > 0 && static_cast<int>(x.lyapunov.size()) == lyapunov_) h5::write_rows<double>(a.at("lyapunov"), row, 1, x.lyapunov);
+      if (S > 0 && x.samples.size() == S * M) h5::write_rows<double>(a.at("samples"), row, 1, x.samples);
+      h5::write_rows<double>(a.at("final_attention"), row, 1, x.final_window.attention);
+      const std::vector<std::int32_t> positions(x.final_window.positions.begin(), x.final_window.positions.end());
+      h5::write_rows<std::int32_t>(a.at("final_positions"), row, 1, positions);
+      one("final_history", row, static_cast<std::int32_t>(x.final_window.history));
+    }
+    for (const auto& [point, point_labels] : labels) {
+      std::vector<std::int64_t> rows(static_cast<std::size_t>(starts_), -1);
+      for (std::size_t s = 0; s < point_labels.size() && s < rows.size(); ++s)
+        if (point_labels[s] >= 0) rows[s] = first[static_cast<std::size_t>(point)] + point_labels[s];
+      h5::write_rows<std::int64_t>(a.at("start_attractor"), static_cast<hsize_t>(point), 1, rows);
+    }
+  });
 }
 
 void SweepFile::close(mpi::Monitor& monitor) {

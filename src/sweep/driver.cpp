@@ -26,6 +26,8 @@
 #include "attnmf/io/sweep_file.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/dynamics/engine.hpp"
+#include "attnmf/sweep/attractors.hpp"
+#include "attnmf/sweep/continuation.hpp"
 #include "attnmf/sweep/point.hpp"
 #include "attnmf/sweep/scheduler.hpp"
 #include "attnmf/sweep/work_queue.hpp"
@@ -81,8 +83,22 @@ class SweepRun {
   // open_file's steps.
   void replay_journal();
   void announce() const;
-  // What a compute thread runs.
+  // What a compute thread runs: runs side by side in the engine's lanes, or continuation segments.
   void compute_thread();
+  void compute_runs(const std::vector<long long>& ids);
+  void compute_chains(std::vector<ChainTask>& chains);
+  // The work of tasks first … first + count − 1 (points, or rows of a continuation) into the
+  // queues; the starts the journal already holds go straight to deliver().
+  void take_tasks(long long first, long long count);
+  void take_point(long long point, int first_computed_start);
+  // A finished start; once all the starts of its point are in, the point is grouped, written and
+  // counted.
+  void deliver(PointResult result);
+  void finish_point(std::vector<PointResult> runs, PointAttractors found);
+  // Counts the point by its start 0 and how many attractors its starts reached.
+  void count_point(const PointResult& start0, std::size_t attractors);
+  // finish_point's grouping, which counting needs first.
+  PointAttractors group(const std::vector<PointResult>& runs) const { return group_point(runs, grouping_); }
   // work()'s steps, in the order of one pass.
   void take_stop_requests();
   void begin_stopping();
@@ -93,7 +109,7 @@ class SweepRun {
   void report_progress() const;  // master
   bool finished();
   // summarize()'s last step, on the master: what the file says of the run as a whole.
-  void write_summary(SweepSummary& summary, long long computed_everywhere);
+  void write_summary(SweepSummary& summary, long long computed_everywhere, long long steps_everywhere);
   // This rank's file of this run in the journal directory: "run-<id>-rank-<rank><suffix>".
   std::filesystem::path run_file(const std::string& suffix) const;
 
@@ -108,8 +124,12 @@ class SweepRun {
   const model::Weights weights_;
   const PointComputer computer_;
   const long long points_;
+  const int starts_;           // runs per point (init.starts)
+  const bool continuation_;    // sweep.mode = continuation: the tasks are the grid's rows
+  const long long tasks_;      // what the master hands out: points, or rows
   const int threads_;
   const long long block_;
+  const analysis::GroupingSettings grouping_;
   const std::filesystem::path journal_dir_;
 
   // What earlier runs finished (every rank reads the journal: it is small next to the work) and a
@@ -120,10 +140,16 @@ class SweepRun {
   // file is closed (io/space_reserve.hpp).
   std::optional<io::SweepFile> file_;
   io::SpaceReserve reserve_;
-  std::vector<bool> done_;
+  std::vector<bool> task_done_;  // done by earlier runs, per task
   Counts everyone_;  // the master's view of all ranks
   std::map<long long, std::string> failures_;
   long long already_ = 0;  // points done by earlier runs
+  // The starts of points not complete yet, the attractors of the points this rank wrote, and their
+  // starts' labels (written to /attractors and /starts/attractor when the file closes).
+  std::map<long long, std::vector<std::optional<PointResult>>> assembling_;
+  std::vector<records::Attractor> attractors_;
+  std::map<long long, std::vector<int>> labels_;
+  std::atomic<long long> steps_computed_{0};
   std::optional<io::JournalWriter> journal_writer_;
 
   // The work.
@@ -154,8 +180,12 @@ SweepRun::SweepRun(MPI_Comm parent, const config::Config& config, const DriverOp
       weights_(model::draw_weights(config.model)),
       computer_(config, weights_),
       points_(computer_.grid().size()),
+      starts_(config.init.starts),
+      continuation_(config.sweep.mode == config::SweepConfig::Mode::continuation),
+      tasks_(continuation_ ? grid_rows(computer_.grid()) : points_),
       threads_(config.parallel.threads_per_rank),
-      block_(config.parallel.block_points),
+      block_(continuation_ ? 1 : config.parallel.block_points),
+      grouping_(grouping_settings(config)),
       journal_dir_(io::journal_directory(config.output.file)) {
   // Every failure from here on ends the sweep on every rank together (io/monitor.hpp).
   monitor_.set_context([this] {
@@ -189,28 +219,45 @@ void SweepRun::open_file() {
                                         input_checksums(config_),
                                         options_.resume ? io::SweepFile::Mode::replace : io::SweepFile::Mode::exclusive));
   });
-  done_.assign(static_cast<std::size_t>(points_), false);
   monitor_.collective([&] { replay_journal(); });
-  already_ = static_cast<long long>(journal_.points.size());
   if (master_) announce();
   monitor_.collective([&] { journal_writer_.emplace(run_file(".journal")); });
 }
 
 void SweepRun::replay_journal() {
-  for (const auto& [key, result] : journal_.points) {
-    const long long index = key.first;
-    if (index < 0 || index >= points_) continue;
-    done_[static_cast<std::size_t>(index)] = true;
-    if (index % comm_.size() == comm_.rank()) file_->write_point(result);
-    if (result.status == PointStatus::failed) failures_[index] = result.error;
+  // A point is done when the journal holds all its starts, a task when all its points are: only
+  // those are written now; the journalled starts of the others join them when their task is taken.
+  std::vector<int> journalled(static_cast<std::size_t>(points_), 0);
+  for (const auto& [key, result] : journal_.points)
+    if (key.first >= 0 && key.first < points_ && key.second >= 0 && key.second < starts_)
+      ++journalled[static_cast<std::size_t>(key.first)];
+  const long long per_task = continuation_ ? static_cast<long long>(computer_.grid().beta().size()) : 1;
+  task_done_.assign(static_cast<std::size_t>(tasks_), true);
+  for (long long p = 0; p < points_; ++p)
+    if (journalled[static_cast<std::size_t>(p)] < starts_) task_done_[static_cast<std::size_t>(p / per_task)] = false;
+  for (long long p = 0; p < points_; ++p) {
+    if (!task_done_[static_cast<std::size_t>(p / per_task)]) continue;
+    ++already_;
+    const PointResult& start0 = journal_.points.at({p, 0});
+    if (start0.status == PointStatus::failed) failures_[p] = start0.error;
     if (master_) {
-      if (result.status == PointStatus::done) {
+      if (start0.status == PointStatus::done) {
         ++everyone_.done;
-        ++everyone_.regimes[analysis::regime_index(result.regime)];
+        ++everyone_.regimes[analysis::regime_index(start0.regime)];
       } else {
         ++everyone_.failed;
       }
     }
+    if (p % comm_.size() != comm_.rank()) continue;
+    std::vector<PointResult> runs;
+    for (int s = 0; s < starts_; ++s) runs.push_back(journal_.points.at({p, s}));
+    PointAttractors found = group(runs);
+    // The rank that writes a point counts its coexistence (the master counted the rest above).
+    if (start0.status == PointStatus::done && found.attractors.size() > 1) {
+      if (master_) ++everyone_.coexisting;
+      else ++unreported_.coexisting;
+    }
+    finish_point(std::move(runs), std::move(found));
   }
 }
 
@@ -222,6 +269,12 @@ void SweepRun::announce() const {
                "writing {}",
                points_, computer_.grid().beta().size(), computer_.grid().gamma().size(), computer_.grid().epsilon().size(),
                config_.run.steps, comm_.size(), threads_, computer_.engine_description(), config_.output.file.string());
+  if (starts_ > 1 || continuation_)
+    spdlog::info("{} starts per point{}", starts_,
+                 continuation_ ? fmt::format(", continued along beta ({}, from beta = {}): the {} rows of the grid run in "
+                                             "parallel, each chain segment in order",
+                                             to_string(config_.continuation.direction), config_.continuation.from, tasks_)
+                               : std::string());
 }
 
 void SweepRun::start_compute_threads() {
@@ -231,25 +284,23 @@ void SweepRun::start_compute_threads() {
 }
 
 void SweepRun::compute_thread() {
+  // Segments are shared out among the threads, runs taken a block of lanes at a time.
   while (true) {
-    const std::vector<long long> indices = queues_.next_points(static_cast<std::size_t>(per_task_));
-    if (indices.empty()) break;
+    WorkQueues::Work work = queues_.next_work(static_cast<std::size_t>(per_task_), static_cast<std::size_t>(threads_));
+    if (work.empty()) break;
     try {
       io::fault::at("compute");
-      if (options_.compute) {
-        for (long long index : indices) queues_.push_result(options_.compute(computer_, index));
-        continue;
+      if (!work.chains.empty()) {
+        compute_chains(work.chains);
+        queues_.finish_chains(work.chains.size());
+      } else {
+        compute_runs(work.runs);
       }
-      std::vector<const PartialPoint*> partials;
-      for (long long index : indices) {
-        const auto partial = journal_.in_flight.find({index, 0});
-        partials.push_back(partial == journal_.in_flight.end() ? nullptr : &partial->second);
-      }
-      for (Outcome& outcome : computer_.compute_many(indices, &stop_points_, partials))
-        queues_.push_result(std::move(outcome));
     } catch (...) {
       // Not one point's failure (those come back as results): the sweep cannot go on.
-      std::string which = "points " + std::to_string(indices.front()) + "-" + std::to_string(indices.back());
+      std::string which = work.runs.empty()
+                              ? "a continuation segment"
+                              : "runs " + std::to_string(work.runs.front()) + "-" + std::to_string(work.runs.back());
       try {
         throw;
       } catch (const std::exception& e) {
@@ -262,11 +313,162 @@ void SweepRun::compute_thread() {
   }
 }
 
+namespace {
+
+// The steps a run made in this process: to its end, or to where it stopped, from where it resumed.
+long long steps_made(const RunSpec& run, const Outcome& outcome, const config::Config& config) {
+  const long long total = run.continued ? config.continuation.transient + config.run.steps - config.run.transient
+                                        : config.run.steps;
+  const long long reached = std::holds_alternative<PartialPoint>(outcome) ? std::get<PartialPoint>(outcome).steps_done : total;
+  return reached - (run.from ? run.from->steps_done : 0);
+}
+
+}  // namespace
+
+void SweepRun::compute_runs(const std::vector<long long>& ids) {
+  std::vector<RunSpec> runs(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    runs[i].index = ids[i] / starts_;
+    runs[i].start = static_cast<int>(ids[i] % starts_);
+    const auto partial = journal_.in_flight.find({runs[i].index, runs[i].start});
+    runs[i].from = partial == journal_.in_flight.end() ? nullptr : &partial->second;
+  }
+  if (options_.compute) {
+    for (const RunSpec& run : runs) {
+      PointResult result = options_.compute(computer_, run.index);
+      result.start = run.start;
+      queues_.push_result(std::move(result));
+    }
+    return;
+  }
+  std::vector<Outcome> outcomes = computer_.compute_runs(runs, &stop_points_);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    steps_computed_ += steps_made(runs[i], outcomes[i], config_);
+    queues_.push_result(std::move(outcomes[i]));
+  }
+}
+
+void SweepRun::compute_chains(std::vector<ChainTask>& chains) {
+  // The segments advance a point at a time, side by side: each round computes the next point of
+  // every segment not yet at its end (in one engine where they are at the same stage).
+  while (!stop_points_) {
+    std::vector<std::size_t> live;
+    std::vector<RunSpec> runs;
+    for (std::size_t c = 0; c < chains.size(); ++c) {
+      ChainTask& chain = chains[c];
+      if (chain.next >= chain.points.size()) continue;
+      live.push_back(c);
+      runs.push_back(RunSpec{chain.points[chain.next], chain.start, chain.window ? &*chain.window : nullptr,
+                             chain.continued, chain.from});
+    }
+    if (runs.empty()) return;
+    std::vector<Outcome> outcomes = computer_.compute_runs(runs, &stop_points_);
+    for (std::size_t k = 0; k < live.size(); ++k) {
+      ChainTask& chain = chains[live[k]];
+      steps_computed_ += steps_made(runs[k], outcomes[k], config_);
+      if (const auto* result = std::get_if<PointResult>(&outcomes[k])) {
+        // The next point begins where this one ended; after a failure, afresh.
+        if (result->status == PointStatus::done) {
+          chain.window = result->final_window;
+          chain.continued = true;
+        } else {
+          chain.window.reset();
+          chain.continued = false;
+        }
+        chain.from = nullptr;
+        ++chain.next;
+      } else {
+        chain.next = chain.points.size();  // stopped: --resume continues from the journal
+      }
+      queues_.push_chain_result(std::move(outcomes[k]));
+    }
+  }
+}
+
+void SweepRun::take_tasks(long long first, long long count) {
+  for (long long task = first; task < first + count; ++task) {
+    if (!continuation_) {
+      take_point(task, 0);
+      continue;
+    }
+    // A row: its chain segments, resumed after their last journalled point, and the other starts.
+    for (ChainSegment& segment : chain_segments(computer_.grid(), config_, task)) {
+      ChainTask chain;
+      chain.start = segment.start;
+      std::size_t next = 0;
+      while (next < segment.points.size() && journal_.points.contains({segment.points[next], segment.start})) ++next;
+      if (next == segment.points.size()) continue;
+      if (next > 0) {
+        const PointResult& previous = journal_.points.at({segment.points[next - 1], segment.start});
+        if (previous.status == PointStatus::done) {
+          chain.window = previous.final_window;
+          chain.continued = true;
+        }
+      }
+      const auto partial = journal_.in_flight.find({segment.points[next], segment.start});
+      if (partial != journal_.in_flight.end()) chain.from = &partial->second;
+      chain.next = next;
+      chain.points = std::move(segment.points);
+      queues_.push_chain(std::move(chain));
+    }
+    const long long n_beta = static_cast<long long>(computer_.grid().beta().size());
+    for (long long p = task * n_beta; p < (task + 1) * n_beta; ++p) take_point(p, computer_.chain_starts());
+  }
+}
+
+void SweepRun::take_point(long long point, int first_computed_start) {
+  for (int s = 0; s < starts_; ++s) {
+    const auto journalled = journal_.points.find({point, s});
+    if (journalled != journal_.points.end()) deliver(journalled->second);
+    else if (s >= first_computed_start) queues_.push_run(point * starts_ + s);
+  }
+}
+
+void SweepRun::deliver(PointResult result) {
+  std::vector<std::optional<PointResult>>& runs = assembling_[result.index];
+  if (runs.empty()) runs.resize(static_cast<std::size_t>(starts_));
+  runs.at(static_cast<std::size_t>(result.start)) = std::move(result);
+  if (!std::all_of(runs.begin(), runs.end(), [](const auto& r) { return r.has_value(); })) return;
+  std::vector<PointResult> complete;
+  for (auto& r : runs) complete.push_back(std::move(*r));
+  assembling_.erase(complete.front().index);
+  PointAttractors found = group(complete);
+  count_point(complete.front(), found.attractors.size());
+  finish_point(std::move(complete), std::move(found));
+}
+
+void SweepRun::finish_point(std::vector<PointResult> runs, PointAttractors found) {
+  std::vector<records::StartOrigin> origins;
+  for (int s = 0; s < starts_; ++s) origins.push_back(computer_.origin(s));
+  file_->write_starts(runs, origins, static_cast<int>(found.attractors.size()));
+  file_->write_point(runs.front());
+  if (file_->has_starts()) {
+    labels_[runs.front().index] = std::move(found.labels);
+    for (records::Attractor& a : found.attractors) attractors_.push_back(std::move(a));
+  }
+}
+
+void SweepRun::count_point(const PointResult& result, std::size_t attractors) {
+  ++computed_;
+  Counts c;
+  if (result.status == PointStatus::done) {
+    c.done = 1;
+    c.coexisting = attractors > 1 ? 1 : 0;
+    c.regimes[analysis::regime_index(result.regime)] = 1;
+  } else {
+    c.failed = 1;
+    failures_[result.index] = result.error;
+    spdlog::warn("point {} failed: {}", result.index, result.error);
+  }
+  if (master_) everyone_.add(c);
+  else unreported_.add(c);
+}
+
 // The main loop: keep this rank's queue fed, write what is finished, and (master) serve requests.
 // A failure here (the journal, the file, a compute thread) is told to every rank, and every rank
 // leaves the loop for the agreement in end_work.
 void SweepRun::work() {
-  scheduler_ = Scheduler(master_ ? done_ : std::vector<bool>{}, block_);
+  scheduler_ = Scheduler(master_ ? task_done_ : std::vector<bool>{}, block_);
   last_progress_ = started_;
   while (!monitor_.poll()) try {
     // 0. Stop requests: this rank's own (a signal), or the master's word.
@@ -326,14 +528,14 @@ void SweepRun::feed_queue() {
   if (!exhausted_ && queues_.queued() < 2 * static_cast<long long>(threads_) * per_task_) {
     if (master_) {
       const auto [first, count] = scheduler_.next();
-      if (count > 0) queues_.push_points(first, count);
+      if (count > 0) take_tasks(first, count);
       exhausted_ = scheduler_.exhausted();
     } else if (!request_.open()) {
       request_.post(comm_.get(), std::exchange(unreported_, Counts{}));
     }
   }
   if (const auto assignment = request_.arrived()) {
-    if (assignment->second > 0 && !stopping_) queues_.push_points(assignment->first, assignment->second);
+    if (assignment->second > 0 && !stopping_) take_tasks(assignment->first, assignment->second);
     else exhausted_ = true;
   }
 }
@@ -361,19 +563,9 @@ void SweepRun::record_results() {
     }
     PointResult& result = std::get<PointResult>(outcome);
     journal_writer_->append(result);
-    file_->write_point(result);
-    ++computed_;
-    Counts c;
-    if (result.status == PointStatus::done) {
-      c.done = 1;
-      c.regimes[analysis::regime_index(result.regime)] = 1;
-    } else {
-      c.failed = 1;
-      failures_[result.index] = result.error;
-      spdlog::warn("point {} failed: {}", result.index, result.error);
-    }
-    if (master_) everyone_.add(c);
-    else unreported_.add(c);
+    if (result.status == PointStatus::failed && result.start > 0)
+      spdlog::debug("point {} start {} failed: {}", result.index, result.start, result.error);
+    deliver(std::move(result));
   }
 }
 
@@ -383,7 +575,7 @@ void SweepRun::report_progress() const {
   const double rate = static_cast<double>(finished - already_) / std::max(elapsed, 1e-9);
   spdlog::info("points {}/{} ({:.1f}%), {}, {}, ETA {}", finished, points_,
                100.0 * static_cast<double>(finished) / static_cast<double>(points_), io::format_rate(rate, "points"),
-               io::format_rate(rate * static_cast<double>(config_.run.steps), "point-steps"),
+               io::format_rate(rate * static_cast<double>(config_.run.steps) * starts_, "point-steps"),
                rate > 0 ? io::format_duration(static_cast<double>(points_ - finished) / rate) : "?");
 }
 
@@ -423,6 +615,7 @@ void SweepRun::close() {
   });
   journal_writer_.reset();
   reserve_.release();  // room for the close's flush on a nearly full disk
+  file_->write_attractors(comm_.get(), monitor_, attractors_, labels_);
   file_->close(monitor_);
 }
 
@@ -433,20 +626,26 @@ SweepSummary SweepRun::summarize() {
   summary.threads_per_rank = threads_;
   summary.interrupted = interrupted_;
   summary.wall_seconds = std::chrono::duration<double>(Clock::now() - started_).count();
-  long long computed_everywhere = 0;
+  long long computed_everywhere = 0, steps_here = steps_computed_, steps_everywhere = 0;
   check(MPI_Reduce(&computed_, &computed_everywhere, 1, MPI_LONG_LONG, MPI_SUM, 0, comm_.get()), "MPI_Reduce");
+  check(MPI_Reduce(&steps_here, &steps_everywhere, 1, MPI_LONG_LONG, MPI_SUM, 0, comm_.get()), "MPI_Reduce");
   monitor_.collective([&] {
-    if (master_) write_summary(summary, computed_everywhere);
+    if (master_) write_summary(summary, computed_everywhere, steps_everywhere);
   });
   return summary;
 }
 
-void SweepRun::write_summary(SweepSummary& summary, long long computed_everywhere) {
+void SweepRun::write_summary(SweepSummary& summary, long long computed_everywhere, long long steps_everywhere) {
   summary.computed = computed_everywhere;
   summary.done = everyone_.done;
   summary.failed = everyone_.failed;
   summary.regimes = everyone_.regimes;
-  summary.point_steps_per_second = static_cast<double>(summary.computed) * static_cast<double>(config_.run.steps) / summary.wall_seconds;
+  summary.coexisting = everyone_.coexisting;
+  summary.starts = starts_;
+  // Every start's steps (with the test seam for compute, which makes none, the nominal ones).
+  const double steps = options_.compute ? static_cast<double>(summary.computed) * static_cast<double>(config_.run.steps)
+                                        : static_cast<double>(steps_everywhere);
+  summary.point_steps_per_second = steps / summary.wall_seconds;
   if (!summary.interrupted) io::write_failures(config_.output.file, points_, failures_);
   h5::File f = h5::File::open(config_.output.file, h5::Access::read_write);
   io::Provenance provenance{options_.command_line, started_iso_, summary.wall_seconds,

@@ -6,13 +6,13 @@
 // travel on the driver's own communicator (a duplicate of the caller's, io/mpi.hpp):
 //
 //   tag       from -> to                 payload
-//   request   worker -> master           2 + regimes long long, Counts::pack(): what the worker finished since
+//   request   worker -> master           3 + regimes long long, Counts::pack(): what the worker finished since
 //                                        its previous report. Sent (MPI_Isend) when its queue runs
 //                                        low, with an MPI_Irecv of the answer posted at once
 //                                        (WorkRequest); a rank has at most one request open.
 //   assign    master -> worker           2 long long {first, count}: the answer to every request,
 //                                        the points first … first + count − 1; count 0: no more work.
-//   finished  worker -> master           2 + regimes long long, Counts::pack(): the worker's last counts, once
+//   finished  worker -> master           3 + regimes long long, Counts::pack(): the worker's last counts, once
 //                                        no work will come to it and none is left on it.
 //   failures  worker -> master           chars, encode_failures(): every failed point the worker
 //                                        knows of; always right after its `finished`.
@@ -46,24 +46,27 @@ enum Tag : int { request_tag = 1, assign_tag = 2, finished_tag = 3, failures_tag
 // What a rank reports to the master with each request: counts since its previous report.
 struct Counts {
   long long done = 0, failed = 0;
+  long long coexisting = 0;  // done points whose starts reached more than one attractor
   std::array<long long, analysis::kRegimes.size()> regimes{};
   void add(const Counts& other) {
     done += other.done;
     failed += other.failed;
+    coexisting += other.coexisting;
     for (std::size_t i = 0; i < regimes.size(); ++i) regimes[i] += other.regimes[i];
   }
-  static constexpr int packed_size = 2 + static_cast<int>(analysis::kRegimes.size());
+  static constexpr int packed_size = 3 + static_cast<int>(analysis::kRegimes.size());
   using Packed = std::array<long long, packed_size>;
   Packed pack() const {
-    Packed p{done, failed};
-    std::copy(regimes.begin(), regimes.end(), p.begin() + 2);
+    Packed p{done, failed, coexisting};
+    std::copy(regimes.begin(), regimes.end(), p.begin() + 3);
     return p;
   }
   static Counts unpack(const Packed& p) {
     Counts c;
     c.done = p[0];
     c.failed = p[1];
-    std::copy(p.begin() + 2, p.end(), c.regimes.begin());
+    c.coexisting = p[2];
+    std::copy(p.begin() + 3, p.end(), c.regimes.begin());
     return c;
   }
 };

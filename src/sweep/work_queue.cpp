@@ -1,5 +1,6 @@
 #include "attnmf/sweep/work_queue.hpp"
 
+#include <algorithm>
 #include <iterator>
 #include <utility>
 
@@ -11,6 +12,61 @@ void WorkQueues::push_points(long long first, long long count) {
     for (long long p = first; p < first + count; ++p) pending_.push_back(p);
   }
   work_ready_.notify_all();
+}
+
+void WorkQueues::push_run(long long id) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_.push_back(id);
+  }
+  work_ready_.notify_all();
+}
+
+void WorkQueues::push_chain(ChainTask chain) {
+  {
+    std::lock_guard lock(mutex_);
+    chains_.push_back(std::move(chain));
+  }
+  work_ready_.notify_all();
+}
+
+WorkQueues::Work WorkQueues::next_work(std::size_t most, std::size_t share) {
+  std::unique_lock lock(mutex_);
+  work_ready_.wait(lock, [&] { return !pending_.empty() || !chains_.empty() || closed_; });
+  Work work;
+  if (!chains_.empty()) {
+    // Segments are long and sequential: a thread takes its share of them, so that the others get
+    // some too, and integrates them side by side in its lanes.
+    const std::size_t take = std::max<std::size_t>(1, std::min(most, (chains_.size() + share - 1) / std::max<std::size_t>(share, 1)));
+    while (!chains_.empty() && work.chains.size() < take) {
+      work.chains.push_back(std::move(chains_.front()));
+      chains_.pop_front();
+      ++chains_in_progress_;
+    }
+    return work;
+  }
+  while (!pending_.empty() && work.runs.size() < most) {
+    work.runs.push_back(pending_.front());
+    pending_.pop_front();
+    ++in_progress_;
+  }
+  return work;
+}
+
+void WorkQueues::push_chain_result(Outcome result) {
+  {
+    std::lock_guard lock(mutex_);
+    results_.push_back(std::move(result));
+  }
+  result_ready_.notify_all();
+}
+
+void WorkQueues::finish_chains(std::size_t count) {
+  {
+    std::lock_guard lock(mutex_);
+    chains_in_progress_ -= static_cast<long long>(count);
+  }
+  result_ready_.notify_all();
 }
 
 void WorkQueues::close() {
@@ -66,16 +122,17 @@ std::exception_ptr WorkQueues::take_fault() {
 void WorkQueues::drop_pending() {
   std::lock_guard lock(mutex_);
   pending_.clear();
+  chains_.clear();
 }
 
 long long WorkQueues::queued() {
   std::lock_guard lock(mutex_);
-  return static_cast<long long>(pending_.size());
+  return static_cast<long long>(pending_.size() + chains_.size());
 }
 
 bool WorkQueues::idle() {
   std::lock_guard lock(mutex_);
-  return pending_.empty() && in_progress_ == 0 && results_.empty();
+  return pending_.empty() && chains_.empty() && in_progress_ == 0 && chains_in_progress_ == 0 && results_.empty();
 }
 
 void ComputeThreads::join() {

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
+#include <optional>
+#include <vector>
 #include <filesystem>
 #include <string>
 
@@ -14,6 +17,8 @@
 #include "attnmf/model/weights.hpp"
 #include "attnmf/dynamics/engine.hpp"
 #include "attnmf/sweep/driver.hpp"
+#include "attnmf/sweep/attractors.hpp"
+#include "attnmf/sweep/continuation.hpp"
 #include "attnmf/sweep/point.hpp"
 
 namespace {
@@ -41,15 +46,19 @@ fs::path shared_path(const std::string& name) {
   return fs::temp_directory_path() / ("attnmf-mpi-" + std::to_string(id) + "-" + name + ".h5");
 }
 
-config::Config small_sweep(const fs::path& output, int threads, int block, const std::string& engine = "simd") {
+config::Config small_sweep(const fs::path& output, int threads, int block, const std::string& engine = "simd",
+                           const std::vector<std::string>& more = {}) {
   const std::string window = std::string(ATTNMF_REFERENCE_DIR) + "/checkpoint_window.txt";
   const std::string file = output.string(), t = std::to_string(threads), b = std::to_string(block);
-  const char* argv[] = {"--init.checkpoint", window.c_str(), "--sweep.beta", "1.2:1.3:11", "--sweep.epsilon", "0.02,0.03",
-                        "--run.steps", "30000", "--run.transient", "20000", "--analysis.samples", "300",
-                        "--analysis.section_max", "50", "--output.file", file.c_str(),
-                        "--parallel.threads_per_rank", t.c_str(), "--parallel.block_points", b.c_str(),
-                        "--run.engine", engine.c_str()};
-  return config::parse(config::Command::sweep, static_cast<int>(std::size(argv)), argv).config;
+  std::vector<std::string> args = {"--init.checkpoint", window, "--sweep.beta", "1.2:1.3:11", "--sweep.epsilon", "0.02,0.03",
+                                   "--run.steps", "30000", "--run.transient", "20000", "--analysis.samples", "300",
+                                   "--analysis.section_max", "50", "--output.file", file,
+                                   "--parallel.threads_per_rank", t, "--parallel.block_points", b,
+                                   "--run.engine", engine};
+  args.insert(args.end(), more.begin(), more.end());
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  return config::parse(config::Command::sweep, static_cast<int>(argv.size()), argv.data()).config;
 }
 
 template <class T>
@@ -60,6 +69,56 @@ void expect_identical(const h5::Handle& file, const std::string& path, const std
   ASSERT_EQ(static_cast<long long>(expected.size()), row_size) << path;
   EXPECT_EQ(0, std::memcmp(values.data(), expected.data(), sizeof(T) * values.size())) << path << " row " << row;
 }
+
+// What a point's starts are, computed serially one at a time: `window(point, start)` says where a
+// start begins (null: its own start), `continued(point, start)` whether from a neighbour.
+struct SerialStarts {
+  std::map<std::pair<long long, int>, records::PointResult> runs;
+};
+
+// /starts, /attractors and /points/attractor_count of `path` against the serial `runs`, grouped as
+// the sweep groups them.
+void expect_attractors(const fs::path& path, const config::Config& cfg, const SerialStarts& serial) {
+  const config::SweepGrid grid(cfg.sweep);
+  const int K = cfg.init.starts;
+  const h5::File file = h5::File::open(path, h5::Access::read_only);
+  const auto count = h5::read_all<std::int32_t>(h5::open_dataset(file, "points/attractor_count"));
+  const auto start_attractor = h5::read_all<std::int64_t>(h5::open_dataset(file, "starts/attractor"));
+  const auto start_period = h5::read_all<std::int32_t>(h5::open_dataset(file, "starts/period"));
+  const auto start_lyapunov = h5::read_all<double>(h5::open_dataset(file, "starts/lyapunov"));
+  const auto point = h5::read_all<std::int64_t>(h5::open_dataset(file, "attractors/point"));
+  const auto basin = h5::read_all<double>(h5::open_dataset(file, "attractors/basin_fraction"));
+  const auto label = h5::read_all<std::int32_t>(h5::open_dataset(file, "attractors/label"));
+  long long row = 0;
+  for (long long p = 0; p < grid.size(); ++p) {
+    std::vector<records::PointResult> runs;
+    for (int s = 0; s < K; ++s) runs.push_back(serial.runs.at({p, s}));
+    const sweep::PointAttractors expected = sweep::group_point(runs, sweep::grouping_settings(cfg));
+    ASSERT_EQ(count[static_cast<std::size_t>(p)], static_cast<int>(expected.attractors.size())) << "point " << p;
+    double basins = 0.0;
+    for (const records::Attractor& a : expected.attractors) {
+      ASSERT_LT(row, static_cast<long long>(point.size()));
+      EXPECT_EQ(point[static_cast<std::size_t>(row)], p);
+      EXPECT_EQ(label[static_cast<std::size_t>(row)], a.label);
+      EXPECT_EQ(basin[static_cast<std::size_t>(row)], a.basin_fraction);
+      basins += a.basin_fraction;
+      expect_identical<double>(file, "attractors/samples", a.samples, 300 * 3, row);
+      ++row;
+    }
+    EXPECT_NEAR(basins, 1.0, 1e-12) << "point " << p;
+    for (int s = 0; s < K; ++s) {
+      const std::size_t at = static_cast<std::size_t>(p * K + s);
+      const int l = expected.labels[static_cast<std::size_t>(s)];
+      EXPECT_EQ(start_attractor[at], l < 0 ? -1 : row - static_cast<long long>(expected.attractors.size()) + l);
+      EXPECT_EQ(start_period[at], runs[static_cast<std::size_t>(s)].period);
+      for (int k = 0; k < 3; ++k)
+        EXPECT_EQ(start_lyapunov[at * 3 + static_cast<std::size_t>(k)], runs[static_cast<std::size_t>(s)].lyapunov.at(static_cast<std::size_t>(k)));
+    }
+    expect_identical<double>(file, "points/samples", runs.front().analysis.samples, 300 * 3, p);
+  }
+  EXPECT_EQ(row, static_cast<long long>(point.size()));
+}
+
 
 // Both engines. The simd engine's points share 16-lane blocks with whatever points a thread took
 // (here at most 4 from one master block, or more from several): the serial reference computes each
@@ -132,6 +191,72 @@ TEST(SweepMpi, AFailingPointIsRecordedAndTheOthersCarryOn) {
     const auto errors = h5::read_string_dataset(file, "points/error");
     EXPECT_NE(errors.at(7).find("injected"), std::string::npos);
     EXPECT_TRUE(errors.at(6).empty());
+    fs::remove(path);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+// Several starts per point, spread over ranks, threads and lanes: the attractors are those of the
+// starts computed one at a time.
+TEST(SweepMpi, MultistartAttractorsAreThoseOfSerialStarts) {
+  const fs::path path = shared_path("multistart");
+  const config::Config cfg = small_sweep(path, 2, 3, "simd", {"--init.starts", "6"});
+  const sweep::SweepSummary summary = sweep::run_sweep(MPI_COMM_WORLD, cfg, {});
+  if (world_rank() == 0) {
+    EXPECT_EQ(summary.done, 22);
+    const model::Weights weights = model::draw_weights(cfg.model);
+    const sweep::PointComputer computer(cfg, weights);
+    SerialStarts serial;
+    for (long long p = 0; p < computer.grid().size(); ++p)
+      for (int s = 0; s < 6; ++s) {
+        const sweep::RunSpec run{.index = p, .start = s};
+        serial.runs[{p, s}] = std::get<records::PointResult>(computer.compute_runs({&run, 1}, nullptr).front());
+      }
+    expect_attractors(path, cfg, serial);
+    fs::remove(path);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+// Continuation both ways from the middle of two rows, with an extra start: every chain point is
+// what a serial walk along its chain gives.
+TEST(SweepMpi, ContinuationChainsAreThoseOfASerialWalk) {
+  const fs::path path = shared_path("continuation");
+  const config::Config cfg =
+      small_sweep(path, 2, 3, "simd",
+                  {"--sweep.mode", "continuation", "--continuation.direction", "both", "--continuation.from", "1.25",
+                   "--continuation.transient", "5000", "--init.starts", "3"});
+  const sweep::SweepSummary summary = sweep::run_sweep(MPI_COMM_WORLD, cfg, {});
+  if (world_rank() == 0) {
+    EXPECT_EQ(summary.done, 22);
+    const model::Weights weights = model::draw_weights(cfg.model);
+    const sweep::PointComputer computer(cfg, weights);
+    SerialStarts serial;
+    for (long long row = 0; row < sweep::grid_rows(computer.grid()); ++row) {
+      for (const sweep::ChainSegment& segment : sweep::chain_segments(computer.grid(), cfg, row)) {
+        std::optional<model::Window> window;
+        for (long long p : segment.points) {
+          const sweep::RunSpec run{.index = p, .start = segment.start, .window = window ? &*window : nullptr,
+                                   .continued = window.has_value()};
+          const auto r = std::get<records::PointResult>(computer.compute_runs({&run, 1}, nullptr).front());
+          ASSERT_EQ(r.status, records::PointStatus::done) << r.error;
+          window = r.final_window;
+          serial.runs[{p, segment.start}] = r;
+        }
+      }
+      for (long long p = row * 11; p < row * 11 + 11; ++p) {
+        const sweep::RunSpec run{.index = p, .start = 2};
+        serial.runs[{p, 2}] = std::get<records::PointResult>(computer.compute_runs({&run, 1}, nullptr).front());
+      }
+    }
+    expect_attractors(path, cfg, serial);
+    const h5::File file = h5::File::open(path, h5::Access::read_only);
+    const auto origin = h5::read_all<std::int8_t>(h5::open_dataset(file, "starts/origin"));
+    for (std::size_t p = 0; p < 22; ++p) {
+      EXPECT_EQ(origin[p * 3 + 0], static_cast<std::int8_t>(records::StartOrigin::up_chain));
+      EXPECT_EQ(origin[p * 3 + 1], static_cast<std::int8_t>(records::StartOrigin::down_chain));
+      EXPECT_EQ(origin[p * 3 + 2], static_cast<std::int8_t>(records::StartOrigin::random));
+    }
     fs::remove(path);
   }
   MPI_Barrier(MPI_COMM_WORLD);

@@ -3,7 +3,10 @@
 /grid and /points, bit for bit, as an uninterrupted run.
 
     test_resume.py ATTNMF CONFIG SCENARIO [ENGINE]
-      SCENARIO: kill9 | signals | refusals | corrupt | long-point | kernels;  ENGINE: simd (default) | scalar
+      SCENARIO: kill9 | signals | refusals | corrupt | long-point | kernels | attractors;
+      ENGINE: simd (default) | scalar
+    attractors: kill -9 and SIGTERM of a continuation both ways with extra random starts: /starts and
+    /attractors, too, are those of the uninterrupted run.
 """
 import hashlib
 import os
@@ -101,7 +104,7 @@ def datasets(path):
     out = {}
     with h5py.File(path, "r") as f:
         def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and name.split("/")[0] in ("grid", "points"):
+            if isinstance(obj, h5py.Dataset) and name.split("/")[0] in ("grid", "points", "starts", "attractors"):
                 data = obj[...]
                 out[name] = [bytes(x) if isinstance(x, bytes) else x for x in data.tolist()] if data.dtype.kind in "OS" \
                     else data.tobytes()
@@ -118,7 +121,7 @@ def expect_identical(reference, path, what):
     if differing:
         failures.append(f"{what}: not bit-identical to the uninterrupted run: {differing}")
     else:
-        print(f"ok: {what}: /grid and /points identical to the uninterrupted run ({len(a)} datasets)")
+        print(f"ok: {what}: /grid, /points, /starts and /attractors identical to the uninterrupted run ({len(a)} datasets)")
 
 
 def expect(condition, what):
@@ -150,6 +153,12 @@ try:
     if SCENARIO == "long-point":
         extra = ["--sweep.beta", "1.4", "--run.steps", "12000000", "--run.transient", "6000000",
                  "--run.engine", ENGINE, "--analysis.samples", "5000", "-q"]
+    if SCENARIO == "attractors":
+        extra = ["--sweep.beta", f"1.24:1.28:{POINTS}", "--run.steps", "600000", "--run.transient", "400000",
+                 "--run.engine", ENGINE, "--analysis.samples", "20000", "--analysis.section_max", "100", "-q",
+                 "--sweep.mode", "continuation",
+                         "--continuation.direction", "both", "--continuation.from", "1.262",
+                         "--continuation.transient", "50000", "--init.starts", "4"]
     rc, log = run(reference, extra, resume=False)
     assert rc == 0, log
     started = time.time()
@@ -174,6 +183,33 @@ try:
             expect_identical(reference, out, f"kill -9 trial {trial} ({ranks} ranks)")
         print(f"{kills} kills at random moments")
         expect(kills >= 12, "most attempts were killed while running")
+
+    elif SCENARIO == "attractors":
+        with h5py.File(reference, "r") as f:
+            expect(f["attractors/point"].shape[0] >= POINTS, "the continuation's file lists every point's attractors")
+            expect((f["starts/status"][...] == 1).all(), "every start of every point is done")
+        rng = random.Random(20261201)
+        for trial in range(3):
+            out = os.path.join(work, f"chain{trial}.h5")
+            ranks = 1 + trial % 2
+            for attempt in range(4):
+                p = start(out, extra, ranks)
+                time.sleep(rng.uniform(0.3, 2.0))
+                if p.poll() is None:
+                    kill_session(p)
+                p.wait()
+            rc, log = run(out, extra, ranks)
+            expect(rc == 0, f"continuation, kill -9 trial {trial}: the final --resume completes (rc {rc})" + ("" if rc == 0 else "\n" + log[-4000:]))
+            expect_identical(reference, out, f"continuation, kill -9 trial {trial} ({ranks} ranks)")
+        out = os.path.join(work, "chain-term.h5")
+        p = start(out, extra, 2)
+        wait_for_progress(out, p, points=4)
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=60)
+        expect(p.returncode == 3, f"continuation, SIGTERM: exit code 3 (got {p.returncode})")
+        rc, log = run(out, extra, 3)
+        expect(rc == 0, "continuation, SIGTERM: --resume on 3 ranks completes")
+        expect_identical(reference, out, "continuation, SIGTERM then --resume on 3 ranks")
 
     elif SCENARIO == "signals":
         for name, sig, ranks in (("SIGTERM", signal.SIGTERM, 1), ("SIGINT", signal.SIGINT, 1), ("SIGUSR1", signal.SIGUSR1, 2)):

@@ -30,6 +30,9 @@ struct InitConfig {
   enum class Mode { checkpoint, token } mode = Mode::checkpoint;
   std::filesystem::path checkpoint;  // already resolved against the config file's directory
   int token = 0;
+  // Trajectories per grid point (docs/attractors.md): start 0 is the configured one (or a
+  // continuation chain's), the others start from model::random_window.
+  int starts = 1;
 };
 std::string_view to_string(InitConfig::Mode mode);
 
@@ -52,6 +55,25 @@ struct SweepConfig {
   Grid beta = single_value_grid(model::ModelParameters{}.beta);
   Grid gamma = single_value_grid(model::ModelParameters{}.gamma);
   Grid epsilon = single_value_grid(model::ModelParameters{}.epsilon);
+  // grid: every point on its own; continuation: along β, each point starts from its neighbour's
+  // final window (ContinuationConfig).
+  enum class Mode { grid, continuation } mode = Mode::grid;
+};
+std::string_view to_string(SweepConfig::Mode mode);
+
+// sweep.mode = continuation (docs/attractors.md): the chains along the β axis of every (γ, ε) row.
+struct ContinuationConfig {
+  double from = 0.0;  // parse() sets an unset value to the lowest β
+  enum class Direction { up, down, both } direction = Direction::up;
+  long long transient = 100'000;  // steps before the recording of a continued point
+};
+std::string_view to_string(ContinuationConfig::Direction direction);
+
+// How the starts of a point are grouped into attractors (analysis/attractors.hpp).
+struct AttractorConfig {
+  double periodic_tolerance = 1e-6;
+  double tolerance = 1e-2;
+  double cover_fraction = 0.9;
 };
 
 struct AnalysisConfig {
@@ -80,6 +102,8 @@ struct Config {
   InitConfig init;
   RunConfig run;
   SweepConfig sweep;
+  ContinuationConfig continuation;
+  AttractorConfig attractors;
   AnalysisConfig analysis;
   OutputConfig output;
   ParallelConfig parallel;

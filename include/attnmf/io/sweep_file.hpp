@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,17 @@ class SweepFile {
 
   // Independent: the rows of one point. The status is written last.
   void write_point(const records::PointResult& result);
+  // Independent: what a point's starts found (`runs[s]` is start s, `origins[s]` where it began):
+  // /points/attractor_count, and /starts/* but /starts/attractor when the sweep has that layout
+  // (has_starts()).
+  void write_starts(std::span<const records::PointResult> runs, std::span<const records::StartOrigin> origins,
+                    int attractor_count);
+  // Collective, every rank past an agreement, and agreed through `monitor`: /attractors (ordered by point, then label) from every
+  // rank's `attractors` of the points it wrote, and /starts/attractor from their `labels`.
+  void write_attractors(MPI_Comm comm, mpi::Monitor& monitor, std::span<const records::Attractor> attractors,
+                        const std::map<long long, std::vector<int>>& labels);
+  // Whether the file has /starts and /attractors: a sweep of several starts per point, or a continuation.
+  bool has_starts() const { return has_starts_; }
   // Collective, agreed through `monitor`.
   void close(mpi::Monitor& monitor);
 
@@ -47,6 +59,9 @@ class SweepFile {
   int features_, context_;
   long long samples_, section_max_;
   int lyapunov_;
+  long long points_ = 0;
+  int starts_ = 1;
+  bool has_starts_ = false;
 };
 
 // After the collective close: what only rank 0 adds, serially (failure reasons, provenance).

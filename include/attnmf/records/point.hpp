@@ -20,6 +20,10 @@ enum class PointStatus : std::uint8_t { pending = 0, done = 1, failed = 2 };
 inline constexpr std::array<std::string_view, 3> kPointStatusNames = {"pending", "done", "failed"};
 std::string_view to_string(PointStatus status);
 
+// Where a start of a point begins (/starts/origin, docs/attractors.md).
+enum class StartOrigin : std::int8_t { configured = 0, random = 1, up_chain = 2, down_chain = 3 };
+inline constexpr std::array<std::string_view, 4> kStartOriginNames = {"configured", "random", "up chain", "down chain"};
+
 // Where a result's Lyapunov exponents come from (/points/lyapunov_source).
 enum class LyapunovSource : std::uint8_t { none = 0, running = 1, floquet = 2 };
 inline constexpr std::array<std::string_view, 3> kLyapunovSourceNames = {"none", "running estimate", "floquet"};
@@ -63,5 +67,19 @@ struct PartialPoint {
 };
 
 using Outcome = std::variant<PointResult, PartialPoint>;
+
+// One attractor a point's starts reached (/attractors, docs/attractors.md).
+struct Attractor {
+  long long point = -1;
+  int label = 0;           // 0, 1, … within the point, in the order of the first start on each
+  int representative = 0;  // that first start: the values below are its
+  int starts = 0;          // how many starts reached it
+  double basin_fraction = 0.0;  // starts / init.starts
+  analysis::Regime regime = analysis::Regime::undetermined;
+  int period = 0;
+  std::vector<double> lyapunov;
+  std::vector<double> samples;  // [S][M], oldest first
+  model::Window final_window;
+};
 
 }  // namespace attnmf::records

@@ -50,6 +50,8 @@ struct SweepSummary {
   long long done = 0;
   long long failed = 0;
   std::array<long long, analysis::kRegimes.size()> regimes{};  // done points per regime, in the order of kRegimes
+  int starts = 1;              // per point (init.starts)
+  long long coexisting = 0;    // done points whose starts reached more than one attractor
   double wall_seconds = 0.0;
   double point_steps_per_second = 0.0;
   int ranks = 1;

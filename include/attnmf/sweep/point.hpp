@@ -3,7 +3,10 @@
 // depends on the configuration and its index alone, never on which rank or thread ran it, nor on
 // which points shared its block.
 
+#include <array>
 #include <atomic>
+#include <cstdint>
+#include <string_view>
 #include <optional>
 #include <span>
 #include <string>
@@ -32,6 +35,21 @@ std::string engine_name(const config::Config& config);
 // The instruction set of the simd engine alone (as engine_name for run.engine = simd).
 std::string simd_kernel(const config::Config& config);
 
+using records::StartOrigin;
+
+// One trajectory of a sweep: a start of a grid point, and where it begins.
+struct RunSpec {
+  long long index = 0;  // the grid point
+  int start = 0;        // 0 … init.starts − 1
+  // The window it begins from; null: the start's own (the configured start, or its random window).
+  const model::Window* window = nullptr;
+  // Begun from a chain neighbour's final window: continuation.transient steps before the recording
+  // instead of run.transient.
+  bool continued = false;
+  // A saved state to continue from (a stopped run), or null.
+  const PartialPoint* from = nullptr;
+};
+
 class PointComputer {
  public:
   // Checks the start (the checkpoint window's shape) once, so that a point can only fail for
@@ -50,6 +68,16 @@ class PointComputer {
   // alone.
   std::vector<Outcome> compute_many(std::span<const long long> indices, const std::atomic<bool>* stop,
                                     std::span<const PartialPoint* const> from) const;
+  // Any runs: the outcomes in the order of `runs`, each what the run gives alone. Runs share an
+  // engine only when they are at the same stage (the same transient, the same saved step and
+  // positions); each outcome carries its start.
+  std::vector<Outcome> compute_runs(std::span<const RunSpec> runs, const std::atomic<bool>* stop) const;
+
+  // Starts per point (init.starts) and how many of them follow a continuation chain (0 in a grid
+  // sweep, 1 for up or down, 2 for both: start 0 up, start 1 down).
+  int starts() const { return config_.init.starts; }
+  int chain_starts() const;
+  StartOrigin origin(int start) const;
   // How many points a compute thread should take at a time: the engine's lanes.
   int points_per_task() const;
   // What /provenance records of the engine: "scalar", or "simd: avx512, 16 lanes, ...".
@@ -60,16 +88,17 @@ class PointComputer {
 
  private:
   // At most points_per_task() points that share their step count and positional window.
-  std::vector<Outcome> compute_block(std::span<const long long> indices, const std::atomic<bool>* stop,
-                                     std::span<const PartialPoint* const> from) const;
-  // The window a point starts from: the checkpoint, or the window of the initial token.
-  model::Window start_window(const model::MeanFieldMap& map) const;
+  // At most points_per_task() runs at the same stage.
+  std::vector<Outcome> compute_block(std::span<const RunSpec> runs, const std::atomic<bool>* stop) const;
+  // The window a run of a point begins from when nothing else is given: the checkpoint, or the
+  // window of the initial token, for start 0 and the chains; its random window for the others.
+  model::Window start_window(const model::MeanFieldMap& map, long long index, int start) const;
 
   config::Config config_;
   const model::Weights* weights_;
   SweepGrid grid_;
   std::string engine_;
-  PipelineOptions options_;
+  PipelineOptions options_, continued_options_;
   std::optional<model::Window> start_window_;
   std::vector<int> start_token_;
 };

@@ -17,6 +17,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -24,11 +25,37 @@
 
 namespace attnmf::sweep {
 
-// Points waiting for a compute thread, and results waiting for the main thread.
+// What is left of a continuation segment (sweep/continuation.hpp): its points from `next` on, and
+// where the next one begins.
+struct ChainTask {
+  int start = 0;
+  std::vector<long long> points;
+  std::size_t next = 0;
+  std::optional<model::Window> window;  // the previous point's final window; none: the configured start
+  bool continued = false;               // window is a neighbour's (continuation.transient)
+  const PartialPoint* from = nullptr;   // the next point's saved state, if it was stopped
+};
+
+// Work waiting for a compute thread — runs (by id: grid index · starts + start) and continuation
+// segments — and results waiting for the main thread.
 class WorkQueues {
  public:
-  // Queues the points first … first + count − 1 and wakes the compute threads.
+  // Queues the runs first … first + count − 1 and wakes the compute threads.
   void push_points(long long first, long long count);
+  void push_run(long long id);
+  void push_chain(ChainTask chain);
+  // For compute threads: up to `most` segments (at most a `share` of those waiting, at least one)
+  // when any wait, else up to `most` runs; nothing once closed and empty. Segments taken are
+  // finished with finish_chains.
+  struct Work {
+    std::vector<ChainTask> chains;
+    std::vector<long long> runs;
+    bool empty() const { return chains.empty() && runs.empty(); }
+  };
+  Work next_work(std::size_t most, std::size_t share);
+  // A result of a segment: does not count as a finished run.
+  void push_chain_result(Outcome result);
+  void finish_chains(std::size_t count);
   // No more points will come: next_points returns none once the queue is empty.
   void close();
   // For compute threads: up to `most` next points, or none once closed and empty.
@@ -42,7 +69,7 @@ class WorkQueues {
   std::exception_ptr take_fault();
   // Drops the points no thread has started: a stopping sweep computes them another time.
   void drop_pending();
-  // How many points wait for a compute thread.
+  // How many runs and segments wait for a compute thread.
   long long queued();
   // Whether no point waits, none is being computed and no result waits.
   bool idle();
@@ -51,6 +78,8 @@ class WorkQueues {
   std::mutex mutex_;
   std::condition_variable work_ready_, result_ready_;
   std::deque<long long> pending_;
+  std::deque<ChainTask> chains_;
+  long long chains_in_progress_ = 0;
   std::deque<Outcome> results_;
   std::exception_ptr fault_;
   long long in_progress_ = 0;
