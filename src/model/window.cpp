@@ -1,6 +1,7 @@
 #include "attnmf/model/window.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <iomanip>
 #include <limits>
@@ -97,6 +98,45 @@ Window token_window(const MeanFieldMap& map, std::span<const int> token) {
   for (int d = 0; d < L; ++d) {
     w.attention.insert(w.attention.end(), m.value.begin(), m.value.end());
     w.positions.push_back((L - d) % L);
+  }
+  return w;
+}
+
+namespace {
+
+// splitmix64 (Steele, Lea & Flood 2014; Vigna's reference code): the state advanced by the golden
+// gamma, then the finaliser. Its first output from state 0 is 0xe220a8397b1dcdaf.
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+Window random_window(const Window& base, unsigned long long seed, long long point, int start) {
+  const int M = base.features, L = base.context;
+  if (M < 1 || L < 1 || base.attention.size() != static_cast<std::size_t>(L) * static_cast<std::size_t>(M) ||
+      base.positions.size() != static_cast<std::size_t>(L))
+    throw std::invalid_argument("random_window: the base window holds " + std::to_string(base.attention.size()) + " attention values and " +
+                                std::to_string(base.positions.size()) + " positions, not L = " + std::to_string(L) + " slots of M = " +
+                                std::to_string(M));
+  Window w = base;
+  w.history = L - 1;
+  // The key of one value absorbs (seed, point, start, slot, feature) in that order, each through
+  // splitmix64, a bijection of the 64-bit state: with the other fields fixed, two values of any one
+  // field give two different keys (so no two starts of a point, no two slots of a window, share one).
+  const std::uint64_t prefix =
+      splitmix64(splitmix64(splitmix64(seed) ^ static_cast<std::uint64_t>(point)) ^ static_cast<std::uint64_t>(start));
+  for (int d = 0; d < L; ++d) {
+    const std::uint64_t slot_key = splitmix64(prefix ^ static_cast<std::uint64_t>(d));
+    for (int a = 0; a < M; ++a) {
+      const std::uint64_t bits = splitmix64(slot_key ^ static_cast<std::uint64_t>(a));
+      // The top 53 bits as u ∈ [0, 1) on the grid 2^−53; 2u − 1 is exact, so the value lies in [−1, 1).
+      const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;
+      w.attention[static_cast<std::size_t>(d) * static_cast<std::size_t>(M) + static_cast<std::size_t>(a)] = 2.0 * u - 1.0;
+    }
   }
   return w;
 }

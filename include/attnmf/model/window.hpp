@@ -36,10 +36,17 @@ void write_window_file(const std::filesystem::path& path, const Window& window, 
 // reproduces the authors' trajectories. Throws std::invalid_argument for a token of the wrong length.
 Window token_window(const MeanFieldMap& map, std::span<const int> token);
 
-// The window of an extra start of a grid point (init.starts > 1, docs/attractors.md): the shape,
-// positions and history of `base` (the configured start), full (history L − 1), with every attention
-// value drawn independently and uniformly from [−1, 1) by a counter-based generator of
-// (seed, point, start, slot, feature) alone: the same window on every rank, thread and run.
+// The window of an extra start of a grid point (init.starts > 1, docs/attractors.md): the shape and
+// positions of `base` (the configured start), full (history L − 1: every slot holds a token, so every
+// drawn value takes part), with every attention value drawn independently and uniformly from
+// [−1, 1) — the range of an attention, a convex combination of value mean fields in [−1, 1] — by a
+// counter-based generator of (seed, point, start, slot, feature) alone: the same window on every
+// rank, thread and run, whatever else is drawn. The value of slot d, feature a is
+//   h = g(g(g(g(g(seed) ^ point) ^ start) ^ d) ^ a),   u = (h >> 11) · 2^−53,   A[d][a] = 2u − 1,
+// with g(x) = splitmix64's output for state x (x + 0x9e3779b97f4a7c15 through its finaliser:
+// z ^= z >> 30, z *= 0xbf58476d1ce4e5b9, z ^= z >> 27, z *= 0x94d049bb133111eb, z ^= z >> 31), all
+// arithmetic modulo 2^64 and point, start, d, a converted to 64 bits two's complement. Throws
+// std::invalid_argument when `base` does not hold L·M attention values and L positions.
 Window random_window(const Window& base, unsigned long long seed, long long point, int start);
 
 }  // namespace attnmf::model
