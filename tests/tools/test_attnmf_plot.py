@@ -5,7 +5,8 @@
 
 `inputs` (the ctest fixture) writes the input files into --data: a trajectory, a 1-D and a 2-D sweep
 made by the attnmf executable at small sizes, and synthetic sweep files written here with h5py whose
-regimes and Lyapunov exponents are known (every regime, some pending and failed points). The other
+regimes and Lyapunov exponents are known (every regime, some pending and failed points), among them
+multistart and continuation sweeps with known coexisting attractors and hysteresis. The other
 cases render figures and check that each is a PNG or PDF of the requested size that is not blank and
 shows what it should (the regime colours where regimes are drawn), or that bad input is refused with
 exit status 2 and one line on stderr.
@@ -79,6 +80,11 @@ def make_inputs(opts):
     write_synthetic_sweep(os.path.join(opts.data, "no-lyapunov.h5"), lyapunov="nan")
     write_synthetic_sweep(os.path.join(opts.data, "no-lyapunov-dataset.h5"), lyapunov="absent")
     write_synthetic_sweep(os.path.join(opts.data, "no-samples.h5"), samples=False)
+    write_multistart_sweep(os.path.join(opts.data, "multistart.h5"))
+    write_continuation_sweep(os.path.join(opts.data, "continuation.h5"), ("up", "down"))
+    write_continuation_sweep(os.path.join(opts.data, "continuation-up.h5"), ("up",))
+    write_continuation_sweep(os.path.join(opts.data, "continuation-no-lyapunov.h5"), ("up", "down"),
+                             lyapunov=False)
     print(f"inputs written to {opts.data}")
 
 
@@ -151,6 +157,156 @@ def write_synthetic_sweep(path, lyapunov="filled", samples=True, regime_names=Tr
             f["points/lyapunov"] = exponents
         elif lyapunov == "nan":
             f["points/lyapunov"] = np.full((n, 3), np.nan)
+
+
+# Sweeps with several starts per point (init.starts > 1, sweep.mode = continuation), written like
+# docs/file-format.md lays out /starts and /attractors. Their attractors are three made-up orbits of
+# m^o_se, each with its regime, period and largest exponent: a period-4 orbit, a chaotic band and a
+# fixed point, at values apart from each other.
+MULTISTART_BETA = np.linspace(1.0, 1.39, 40)
+ORBITS = {"periodic": (1, 4, -0.05), "chaotic": (3, 0, 0.04), "fixed": (0, 4, -0.3)}  # regime, period, lambda_1
+START_ORIGINS = {0: "configured", 1: "random", 2: "up chain", 3: "down chain"}
+# Where the synthetic files have more than one attractor (indices of beta).
+TWO_ATTRACTORS = range(12, 28)   # multistart.h5, gamma index 0: basin fractions 0.75 and 0.25
+THREE_ATTRACTORS = range(0, 10)  # multistart.h5, gamma index 1: 0.5, 0.25, 0.25
+HYSTERESIS = range(15, 30)       # continuation.h5: up chain on the periodic orbit, down on the chaotic band
+MULTISTART_PENDING = 5           # a pending point (gamma index 0)
+MULTISTART_FAILED_START = 30     # a point (gamma index 0) one of whose starts failed
+
+
+def orbit_samples(name, i_beta, n_samples, features, rng):
+    amplitude = 0.1 + 0.2 * i_beta / len(MULTISTART_BETA)
+    if name == "periodic":
+        cycle = amplitude * np.array([1.0, 0.5, -0.5, -1.0])
+        return np.stack([np.roll(np.resize(cycle, n_samples), a) for a in range(features)], axis=1)
+    if name == "chaotic":
+        return -0.45 - 0.1 * rng.random((n_samples, features))
+    return np.full((n_samples, features), 0.6)
+
+
+def write_attractor_sweep(path, gamma, starts, mode, direction=None, lyapunov=True):
+    """A sweep of MULTISTART_BETA x gamma whose point p has the starts `starts[p]`: a list of (origin, orbit)
+    with orbit None for a failed start; an empty list for a pending point. The attractors of a point are
+    its distinct orbits, labelled in the order of the first start on each (docs/attractors.md)."""
+    n_beta, n_samples, features, k, window = len(MULTISTART_BETA), 60, 3, 2, 4
+    n = n_beta * len(gamma)
+    K = max(len(s) for s in starts)
+    rng = np.random.default_rng(11)
+    status = np.array([1 if s else 0 for s in starts], dtype=np.uint8)
+    origin = np.zeros((n, K), dtype=np.int8)
+    start_attractor = np.full((n, K), -1, dtype=np.int64)
+    start_regime = np.full((n, K), -1, dtype=np.int8)
+    start_period = np.zeros((n, K), dtype=np.int32)
+    start_lyapunov = np.full((n, K, k), np.nan)
+    start_status = np.zeros((n, K), dtype=np.uint8)
+    rows = {key: [] for key in ("point", "label", "regime", "period", "lyapunov", "basin_fraction", "starts",
+                                "representative", "samples")}
+    count = np.zeros(n, dtype=np.int32)
+    for p, point_starts in enumerate(starts):
+        labels = {}
+        for j, (start_origin, orbit) in enumerate(point_starts):
+            origin[p, j] = start_origin
+            if orbit is None:
+                start_status[p, j] = 2
+                continue
+            start_status[p, j] = 1
+            regime, period, largest = ORBITS[orbit]
+            start_regime[p, j], start_period[p, j] = regime, period
+            start_lyapunov[p, j] = [largest, -0.2]
+            if orbit not in labels:
+                labels[orbit] = (len(labels), j)
+            start_attractor[p, j] = len(rows["point"]) + labels[orbit][0]
+        count[p] = len(labels)
+        for orbit, (label, representative) in sorted(labels.items(), key=lambda item: item[1][0]):
+            regime, period, largest = ORBITS[orbit]
+            reached = sum(1 for _, o in point_starts if o == orbit)
+            for key, value in (("point", p), ("label", label), ("regime", regime), ("period", period),
+                               ("lyapunov", [largest, -0.2]), ("basin_fraction", reached / K),
+                               ("starts", reached), ("representative", representative),
+                               ("samples", orbit_samples(orbit, p % n_beta, n_samples, features, rng))):
+                rows[key].append(value)
+    # /points holds start 0 of each point.
+    samples = np.asarray(rows["samples"], dtype=float)
+    points_samples = np.where((start_attractor[:, 0] >= 0)[:, None, None], samples[start_attractor[:, 0]], np.nan)
+    with h5py.File(path, "w") as f:
+        f.attrs["kind"] = "sweep"
+        attributes = {"model.features": str(features), "model.context": str(window), "weights.seed": "1",
+                      "model.epsilon": "0.02", "weights.correlations": "segments", "init.starts": str(K),
+                      "sweep.mode": mode, "analysis.lyapunov": str(k if lyapunov else 0)}
+        if direction is not None:
+            attributes["continuation.direction"] = direction
+            attributes["continuation.from"] = "1"
+        for key, value in attributes.items():
+            f.attrs[key] = value
+        f["grid/beta"] = MULTISTART_BETA
+        f["grid/gamma"] = np.asarray(gamma, dtype=float)
+        f["grid/epsilon"] = np.array([0.02])
+        f["model/tables/o"] = np.full((4, features), 0.25)
+        f["points/status"] = status
+        f["points/regime"] = start_regime[:, 0]
+        f["points/period"] = start_period[:, 0]
+        f["points/attractor_count"] = count
+        f["points/samples"] = points_samples
+        starts_group = f.create_group("starts")
+        starts_group.attrs["starts"] = np.int64(K)
+        starts_group["attractor"] = start_attractor
+        starts_group["origin"] = origin
+        starts_group["origin"].attrs["codes"] = np.array(list(START_ORIGINS), dtype=np.int64)
+        starts_group["origin"].attrs["names"] = [name.encode() for name in START_ORIGINS.values()]
+        starts_group["regime"] = start_regime
+        starts_group["period"] = start_period
+        if lyapunov:
+            starts_group["lyapunov"] = start_lyapunov
+        starts_group["status"] = start_status
+        group = f.create_group("attractors")
+        for key, dtype in (("point", np.int64), ("label", np.int32), ("regime", np.int8), ("period", np.int32),
+                           ("lyapunov", float), ("basin_fraction", float), ("starts", np.int32),
+                           ("representative", np.int32), ("samples", float)):
+            group[key] = np.asarray(rows[key], dtype=dtype)
+        group["final_window/attention"] = np.zeros((len(rows["point"]), window, features))
+        group["final_window/positions"] = np.zeros((len(rows["point"]), window), dtype=np.int32)
+        regime_names = {**REGIME_NAMES, 5: "2-torus"}
+        for name in ("points/regime", "starts/regime", "attractors/regime"):
+            f[name].attrs["codes"] = np.array(list(regime_names), dtype=np.int64)
+            f[name].attrs["names"] = [label.encode() for label in regime_names.values()]
+
+
+def write_multistart_sweep(path):
+    """40 beta x 2 gamma, K = 4 random-ish starts per point (sweep.mode = grid). gamma index 0: one attractor,
+    two on TWO_ATTRACTORS (starts 0-2 on the periodic orbit, start 3 on the chaotic band), a pending point
+    and a point with a failed start; gamma index 1: three attractors on THREE_ATTRACTORS."""
+    starts = []
+    for i_gamma in range(2):
+        for i in range(len(MULTISTART_BETA)):
+            if i_gamma == 0 and i == MULTISTART_PENDING:
+                starts.append([])
+            elif i_gamma == 0 and i in TWO_ATTRACTORS:
+                starts.append([(0, "periodic"), (1, "periodic"), (1, "periodic"), (1, "chaotic")])
+            elif i_gamma == 0 and i == MULTISTART_FAILED_START:
+                starts.append([(0, "periodic"), (1, "periodic"), (1, None), (1, "periodic")])
+            elif i_gamma == 1 and i in THREE_ATTRACTORS:
+                starts.append([(0, "fixed"), (1, "chaotic"), (1, "periodic"), (1, "fixed")])
+            else:
+                starts.append([(0, "periodic")] + [(1, "periodic")] * 3)
+    write_attractor_sweep(path, [200.0, 240.0], starts, "grid")
+
+
+def write_continuation_sweep(path, chains, lyapunov=True):
+    """40 beta (sweep.mode = continuation). The periodic orbit exists below beta index 30, the chaotic band
+    from index 15 on: the up chain stays on the orbit until it ends, the down chain on the band until it
+    ends, so they differ on HYSTERESIS. Per point, the chains' starts first (origin 2 up, 3 down), then one
+    random start (origin 1); the down chain's start fails at index 35."""
+    starts = []
+    for i in range(len(MULTISTART_BETA)):
+        point = []
+        if "up" in chains:
+            point.append((2, "periodic" if i < 30 else "chaotic"))
+        if "down" in chains:
+            point.append((3, None if i == 35 else "chaotic" if i >= 15 else "periodic"))
+        point.append((1, "periodic" if i < 15 or (i < 30 and i % 2) else "chaotic"))
+        starts.append(point)
+    direction = "both" if len(chains) == 2 else chains[0]
+    write_attractor_sweep(path, [220.0], starts, "continuation", direction=direction, lyapunov=lyapunov)
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,7 +592,7 @@ def case_errors(opts):
 
 
 def case_help(opts):
-    for command in ("bifurcation", "lyapunov", "trajectory", "phase-diagram"):
+    for command in ("bifurcation", "lyapunov", "trajectory", "phase-diagram", "attractors", "continuation"):
         _, result = plot(opts, command, "--help")
         check(result.returncode == 0, f"{command} --help exited {result.returncode}: {result.stderr}")
         for option in ("-o", "--size", "--dpi", "--title"):
@@ -483,6 +639,170 @@ def case_density(opts):
     print("chunked density equals the direct histogram")
 
 
+def basin_areas(module, collection):
+    return np.unique(np.round(np.asarray(collection.get_sizes()), 9))
+
+
+def case_attractors(opts):
+    """The coexisting attractors of a multistart sweep: per-beta counts, the colours of the labels, marker
+    areas by basin fraction, and the refusals of files without /attractors."""
+    module = load_script(opts.plot)
+    multistart = data(opts, "multistart.h5")
+    figure = render(opts, "attractors", multistart, "-o", out(opts, "attractors.png"), "--size", 9, 6, "--dpi", 80)
+    check_png(figure, (9, 6), 80, colours=module.LABEL_COLOURS[:2], min_pixels=100, skip_top=0.2)
+    figure = render(opts, "attractors", multistart, "-o", out(opts, "attractors-three.png"), "--gamma-index", 1,
+                    "--chunk", 3, "--size", 9, 6, "--dpi", 80)
+    # Label 2 is a period-4 orbit on ten betas at a quarter of the starts: 40 small markers.
+    check_png(figure, (9, 6), 80, colours=module.LABEL_COLOURS[:3], min_pixels=40, skip_top=0.2)
+    figure = render(opts, "attractors", data(opts, "continuation.h5"), "-o", out(opts, "attractors-chains.pdf"))
+    pdf_size(figure)
+
+    n_beta = len(MULTISTART_BETA)
+    with h5py.File(multistart, "r") as f:
+        attractor_point = np.asarray(f["attractors/point"])
+        stored = np.asarray(f["points/attractor_count"])
+    for i_gamma, several, count in ((0, TWO_ATTRACTORS, 2), (1, THREE_ATTRACTORS, 3)):
+        points = i_gamma * n_beta + np.arange(n_beta)
+        expected = np.ones(n_beta, dtype=int)
+        expected[list(several)] = count
+        if i_gamma == 0:
+            expected[MULTISTART_PENDING] = 0
+        counts = module.attractor_counts(attractor_point, points)
+        check(np.array_equal(counts, expected), f"attractor counts along gamma index {i_gamma}: {counts.tolist()}, "
+              f"expected {expected.tolist()}")
+        check(np.array_equal(counts, stored[points]), "attractor counts differ from /points/attractor_count")
+
+    # The figure: the step line holds the counts of the done points, the top panel one collection per
+    # label with the chaotic band (label 1) drawn only on TWO_ATTRACTORS and smaller than label 0 there.
+    arguments = module.build_parser().parse_args(["attractors", multistart, "-o", "unused.png"])
+    drawn = module.plot_attractors(arguments)
+    top, bottom = drawn.axes
+    done = np.arange(n_beta) != MULTISTART_PENDING
+    expected = np.where(np.isin(np.arange(n_beta), list(TWO_ATTRACTORS)), 2, 1)[done]
+    step = bottom.get_lines()[0]
+    check(np.array_equal(step.get_xdata(), MULTISTART_BETA[done]) and np.array_equal(step.get_ydata(), expected),
+          f"the count panel shows {list(step.get_ydata())}, expected {expected.tolist()}")
+    labels = top.collections
+    check(len(labels) == 2, f"expected one marker collection per attractor label (2), found {len(labels)}")
+    second = np.unique(np.asarray(labels[1].get_offsets())[:, 0])
+    check(np.allclose(second, MULTISTART_BETA[list(TWO_ATTRACTORS)]),
+          f"label 1 drawn at beta {second.tolist()}, expected only where two attractors coexist")
+    rgba = labels[1].get_facecolors()
+    check(np.allclose(rgba[:, :3], module.mpl.colors.to_rgb(module.LABEL_COLOURS[1])),
+          "label 1 is not drawn in the palette's second colour")
+    first_sizes = dict(zip(np.round(np.asarray(labels[0].get_offsets())[:, 0], 9), labels[0].get_sizes()))
+    big = first_sizes[round(MULTISTART_BETA[TWO_ATTRACTORS[0]], 9)]
+    small = basin_areas(module, labels[1])
+    full = first_sizes[round(MULTISTART_BETA[0], 9)]
+    check(len(small) == 1 and small[0] < big < full and
+          np.isclose(big, module.basin_marker_area(4.0, 0.75)) and np.isclose(small[0], module.basin_marker_area(4.0, 0.25)),
+          f"marker areas do not grow with the basin fraction: 0.25 -> {small}, 0.75 -> {big}, 1 -> {full}")
+    title = drawn._suptitle.get_text()
+    check("K = 4" in title and f"{len(TWO_ATTRACTORS)} of {int(done.sum())} points with more than one" in title,
+          f"the title does not give K and the points with several attractors: {title!r}")
+    print("attractor counts, labels and basin-fraction markers are right")
+
+    refused(opts, "attractors", data(opts, "synthetic.h5"), "-o", out(opts, "no-attractors.png"),
+            says="init.starts > 1 or sweep.mode = continuation")
+    refused(opts, "attractors", multistart, "-o", out(opts, "feature.png"), "--feature", 3, says="--feature 3")
+    refused(opts, "attractors", multistart, "-o", out(opts, "index.png"), "--gamma-index", 2, says="--gamma-index 2")
+    refused(opts, "attractors", multistart, "-o", out(opts, "figure.svg"), says=".png or .pdf")
+
+
+def span_of(patch):
+    """The data x interval of an axvspan (a Polygon before matplotlib 3.9, a Rectangle since)."""
+    if hasattr(patch, "get_width"):
+        return patch.get_x(), patch.get_x() + patch.get_width()
+    xs = np.asarray(patch.get_xy())[:, 0]
+    return xs.min(), xs.max()
+
+
+def case_continuation(opts):
+    """The hysteresis figure: both chains drawn, the interval where they differ shaded, their exponents;
+    one chain only; refusals of files that are not continuations."""
+    module = load_script(opts.plot)
+    continuation = data(opts, "continuation.h5")
+    band = "#%02x%02x%02x" % tuple(np.round(255 - 0.6 * (255 - rgb(module.HYSTERESIS_COLOUR))).astype(int))
+    figure = render(opts, "continuation", continuation, "-o", out(opts, "continuation.png"), "--size", 9, 6,
+                    "--dpi", 80)
+    check_png(figure, (9, 6), 80, colours=[module.CHAIN_COLOURS["up"], module.CHAIN_COLOURS["down"], band],
+              min_pixels=100, skip_top=0.2)
+    figure = render(opts, "continuation", continuation, "-o", out(opts, "continuation.pdf"), "--beta-range", 1.1, 1.3)
+    pdf_size(figure)
+    figure = render(opts, "continuation", data(opts, "continuation-no-lyapunov.h5"), "-o",
+                    out(opts, "continuation-no-lyapunov.png"), "--size", 9, 6, "--dpi", 80)
+    check_png(figure, (9, 6), 80)
+
+    # The chains, the interval where they differ and its bounds halfway between the betas.
+    n_beta = len(MULTISTART_BETA)
+    points = np.arange(n_beta)
+    with h5py.File(continuation, "r") as f:
+        origin, attractor = np.asarray(f["starts/origin"]), np.asarray(f["starts/attractor"])
+        status = np.asarray(f["starts/status"])
+    up = module.chain_starts(origin, points, 2)
+    down = module.chain_starts(origin, points, 3)
+    check((up == 0).all() and (down == 1).all(), f"chain starts {up.tolist()} / {down.tolist()}, expected 0 / 1")
+    up_rows = module.chain_attractors(attractor, status, points, up)
+    down_rows = module.chain_attractors(attractor, status, points, down)
+    check(down_rows[35] == -1 and (np.delete(down_rows, 35) >= 0).all() and (up_rows >= 0).all(),
+          "the failed start of the down chain (beta index 35) is not the only one without an attractor")
+    differ = module.hysteresis_mask(up_rows, down_rows)
+    expected = np.isin(points, list(HYSTERESIS))
+    check(np.array_equal(differ, expected), f"the chains differ at {np.nonzero(differ)[0].tolist()}, expected "
+          f"{list(HYSTERESIS)}")
+    runs = module.true_runs(MULTISTART_BETA, differ)
+    low = 0.5 * (MULTISTART_BETA[HYSTERESIS[0] - 1] + MULTISTART_BETA[HYSTERESIS[0]])
+    high = 0.5 * (MULTISTART_BETA[HYSTERESIS[-1]] + MULTISTART_BETA[HYSTERESIS[-1] + 1])
+    check(len(runs) == 1 and np.allclose(runs[0], (low, high)), f"hysteresis interval {runs}, expected {(low, high)}")
+
+    arguments = module.build_parser().parse_args(["continuation", continuation, "-o", "unused.png"])
+    drawn = module.plot_continuation(arguments)
+    top, bottom = drawn.axes
+    for axes in (top, bottom):
+        spans = [span_of(p) for p in axes.patches]
+        check(len(spans) == 1 and np.allclose(spans[0], (low, high)), f"shaded {spans}, expected {[(low, high)]}")
+    lines = [line for line in bottom.get_lines() if len(line.get_xdata()) == n_beta]
+    check(len(lines) == 2, f"expected the two chains' exponents in the bottom panel, found {len(lines)} lines")
+    up_exponent = np.where(points < 30, -0.05, 0.04)
+    down_exponent = np.where(points >= 15, 0.04, -0.05)
+    down_exponent[35] = np.nan
+    check(np.allclose(lines[0].get_ydata(), up_exponent, equal_nan=True) and
+          np.allclose(lines[1].get_ydata(), down_exponent, equal_nan=True),
+          "the bottom panel's lambda_1 are not the chains' /starts/lyapunov[:, start, 0]")
+    # The samples: the periodic orbit lies within |m| <= 0.3, the chaotic band below -0.45; the down chain is
+    # drawn a quarter step to the right.
+    spacing = MULTISTART_BETA[1] - MULTISTART_BETA[0]
+    for line, offset, chaotic in zip(top.get_lines(), (0.0, 0.25 * spacing), (points >= 30, points >= 15)):
+        index = np.round((np.asarray(line.get_xdata()) - offset - MULTISTART_BETA[0]) / spacing).astype(int)
+        on_band = np.asarray(line.get_ydata()) < -0.4
+        check(np.array_equal(on_band, chaotic[index]), "the chains' samples are not those of the attractors "
+              "they reached")
+    check(35 not in np.round((top.get_lines()[1].get_xdata() - 0.25 * spacing - MULTISTART_BETA[0]) / spacing),
+          "the down chain's failed start is drawn")
+    title = drawn._suptitle.get_text()
+    check(f"different attractors at {len(HYSTERESIS)} of {n_beta}" in title, f"title {title!r}")
+
+    arguments = module.build_parser().parse_args(["continuation", data(opts, "continuation-up.h5"), "-o", "unused.png"])
+    title = module.plot_continuation(arguments)._suptitle.get_text()
+    check("up chain only" in title and "continuation.direction = up" in title,
+          f"a file with the up chain alone does not say so: {title!r}")
+    figure = render(opts, "continuation", data(opts, "continuation-up.h5"), "-o", out(opts, "continuation-up.png"),
+                    "--size", 9, 6, "--dpi", 80)
+    check_png(figure, (9, 6), 80, colours=[module.CHAIN_COLOURS["up"]], min_pixels=100, skip_top=0.2)
+    image = matplotlib.image.imread(figure)
+    check(pixels_near(image, module.CHAIN_COLOURS["down"], 6.0) < 20, f"{figure}: a down chain drawn for a file "
+          "without one")
+    print("the chains, their exponents and the hysteresis interval are right")
+
+    refused(opts, "continuation", data(opts, "multistart.h5"), "-o", out(opts, "grid-mode.png"),
+            says="sweep.mode = grid, not a continuation")
+    refused(opts, "continuation", data(opts, "synthetic.h5"), "-o", out(opts, "no-mode.png"),
+            says="no sweep.mode")
+    refused(opts, "continuation", data(opts, "trajectory.h5"), "-o", out(opts, "trajectory.png"),
+            says="trajectory file")
+    refused(opts, "continuation", continuation, "-o", out(opts, "range.png"), "--beta-range", 2, 3, says="no beta")
+
+
 CASES = {
     "inputs": make_inputs,
     "bifurcation": case_bifurcation,
@@ -494,6 +814,8 @@ CASES = {
     "errors": case_errors,
     "help": case_help,
     "density": case_density,
+    "attractors": case_attractors,
+    "continuation": case_continuation,
 }
 
 
