@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <numeric>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -193,6 +194,17 @@ void print_sweep(const h5::Handle& file, const fs::path& path, bool journal_pres
   out << "regimes of the done points:\n";
   for (const analysis::RegimeName& r : analysis::kRegimes)
     out << "  " << padded(std::string(r.name), 16) << by_regime[analysis::regime_index(r.regime)] << '\n';
+  if (h5::exists(file, "starts")) {
+    // Several starts per point: how many attractors the done points show.
+    const auto starts = h5::read_attribute<std::int64_t>(h5::open_group(file, "starts"), "starts");
+    const auto count = h5::read_all<std::int32_t>(h5::open_dataset(file, "points/attractor_count"));
+    std::map<int, long long> by_count;
+    for (std::size_t i = 0; i < n && i < count.size(); ++i)
+      if (status[i] == 1) ++by_count[count[i]];
+    out << "starts per point: " << starts << "; done points by the number of attractors their starts reached:";
+    for (const auto& [attractors, points] : by_count) out << ' ' << attractors << ": " << points << ';';
+    out << (h5::exists(file, "attractors") ? " (/attractors)\n" : " (/attractors is written when the sweep closes)\n");
+  }
   if (by_status[2] > 0 && h5::exists(file, "points/error")) {
     const auto errors = h5::read_string_dataset(file, "points/error");
     out << "failed points (first 10):\n";

@@ -441,6 +441,10 @@ void SweepRun::finish_point(std::vector<PointResult> runs, PointAttractors found
   std::vector<records::StartOrigin> origins;
   for (int s = 0; s < starts_; ++s) origins.push_back(computer_.origin(s));
   file_->write_starts(runs, origins, static_cast<int>(found.attractors.size()));
+  // /provenance/point_seconds: the compute time of all the point's starts.
+  double seconds = 0.0;
+  for (const PointResult& r : runs) seconds += r.seconds;
+  runs.front().seconds = seconds;
   file_->write_point(runs.front());
   if (file_->has_starts()) {
     labels_[runs.front().index] = std::move(found.labels);
