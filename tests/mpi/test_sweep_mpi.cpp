@@ -4,9 +4,11 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 #include <filesystem>
 #include <string>
@@ -55,7 +57,12 @@ config::Config small_sweep(const fs::path& output, int threads, int block, const
                                    "--analysis.section_max", "50", "--output.file", file,
                                    "--parallel.threads_per_rank", t, "--parallel.block_points", b,
                                    "--run.engine", engine};
-  args.insert(args.end(), more.begin(), more.end());
+  // `more` adds keys or replaces the ones above.
+  for (std::size_t i = 0; i + 1 < more.size(); i += 2) {
+    const auto given = std::find(args.begin(), args.end(), more[i]);
+    if (given != args.end()) args.erase(given, given + 2);
+    args.insert(args.end(), {more[i], more[i + 1]});
+  }
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   return config::parse(config::Command::sweep, static_cast<int>(argv.size()), argv.data()).config;
@@ -257,6 +264,48 @@ TEST(SweepMpi, ContinuationChainsAreThoseOfASerialWalk) {
       EXPECT_EQ(origin[p * 3 + 1], static_cast<std::int8_t>(records::StartOrigin::down_chain));
       EXPECT_EQ(origin[p * 3 + 2], static_cast<std::int8_t>(records::StartOrigin::random));
     }
+    fs::remove(path);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+// Constructed coexistence: at the paper's beta = 1.27, separate runs of eight starts reach the
+// period-28 orbit and a coexisting period-56 one (tests/analysis pins which starts). The sweep reports
+// both attractors, every start on the one its separate run reached, the basins summing to 1. The
+// scalar engine rounds alike on every CPU, so the basins do not depend on the machine's kernel.
+TEST(SweepMpi, CoexistingAttractorsAreReportedWithTheirBasins) {
+  const fs::path path = shared_path("coexisting");
+  const config::Config cfg = small_sweep(path, 2, 1, "scalar",
+                                         {"--init.starts", "8", "--sweep.beta", "1.27", "--sweep.epsilon", "0.02",
+                                          "--run.steps", "400000", "--run.transient", "300000"});
+  sweep::run_sweep(MPI_COMM_WORLD, cfg, {});
+  if (world_rank() == 0) {
+    const model::Weights weights = model::draw_weights(cfg.model);
+    const sweep::PointComputer computer(cfg, weights);
+    std::vector<int> periods;
+    for (int s = 0; s < 8; ++s) {
+      const sweep::RunSpec run{.index = 0, .start = s};
+      const auto r = std::get<records::PointResult>(computer.compute_runs({&run, 1}, nullptr).front());
+      ASSERT_EQ(r.status, records::PointStatus::done) << r.error;
+      periods.push_back(r.period);
+    }
+    const std::set<int> distinct(periods.begin(), periods.end());
+    ASSERT_EQ(distinct, (std::set<int>{28, 56})) << "the separate runs no longer show the two orbits";
+    const h5::File file = h5::File::open(path, h5::Access::read_only);
+    EXPECT_EQ(h5::read_all<std::int32_t>(h5::open_dataset(file, "points/attractor_count")).at(0), 2);
+    const auto period = h5::read_all<std::int32_t>(h5::open_dataset(file, "attractors/period"));
+    const auto basin = h5::read_all<double>(h5::open_dataset(file, "attractors/basin_fraction"));
+    const auto start_attractor = h5::read_all<std::int64_t>(h5::open_dataset(file, "starts/attractor"));
+    ASSERT_EQ(period.size(), 2U);
+    EXPECT_EQ(std::set<int>(period.begin(), period.end()), distinct);
+    EXPECT_NEAR(basin[0] + basin[1], 1.0, 1e-15);
+    for (int s = 0; s < 8; ++s) {
+      ASSERT_GE(start_attractor[static_cast<std::size_t>(s)], 0);
+      EXPECT_EQ(period[static_cast<std::size_t>(start_attractor[static_cast<std::size_t>(s)])], periods[static_cast<std::size_t>(s)])
+          << "start " << s;
+    }
+    const auto on_56 = std::count(periods.begin(), periods.end(), 56);
+    EXPECT_EQ(basin[period[0] == 56 ? 0 : 1], static_cast<double>(on_56) / 8.0);
     fs::remove(path);
   }
   MPI_Barrier(MPI_COMM_WORLD);
