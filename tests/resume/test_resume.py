@@ -146,6 +146,30 @@ def digest(paths):
     return h.hexdigest()
 
 
+def kill_trials(what, name, extra, seed, trials, attempts, wait):
+    """`trials` sweeps, each started and SIGKILLed `attempts` times at random moments (1 and 2 ranks
+    in turn), then resumed to the end and compared with the reference. Returns how many runs were
+    killed while running."""
+    rng = random.Random(seed)
+    kills = 0
+    for trial in range(trials):
+        out = os.path.join(work, f"{name}{trial}.h5")
+        ranks = 1 + trial % 2
+        for attempt in range(attempts):
+            p = start(out, extra, ranks)
+            time.sleep(rng.uniform(*wait))
+            if p.poll() is None:
+                kill_session(p)
+                kills += 1
+            p.wait()
+            expect(not session_members(p.pid), f"{what} trial {trial}: nothing of the killed run is left")
+        rc, log = run(out, extra, ranks)
+        expect(rc == 0, f"{what} trial {trial}: the final --resume completes (rc {rc})" + ("" if rc == 0 else "\n" + log[-4000:]))
+        expect(not os.path.exists(out + ".journal"), f"{what} trial {trial}: the journal is removed when complete")
+        expect_identical(reference, out, f"{what} trial {trial} ({ranks} ranks)")
+    return kills
+
+
 work = tempfile.mkdtemp(prefix="attnmf-resume-")
 try:
     reference = os.path.join(work, "reference.h5")
@@ -165,23 +189,7 @@ try:
     started = time.time()
 
     if SCENARIO == "kill9":
-        rng = random.Random(20261125)
-        kills = 0
-        for trial in range(4):
-            out = os.path.join(work, f"killed{trial}.h5")
-            ranks = 1 + trial % 2
-            for attempt in range(5):
-                p = start(out, extra, ranks)
-                time.sleep(rng.uniform(0.15, 1.2))
-                if p.poll() is None:
-                    kill_session(p)
-                    kills += 1
-                p.wait()
-                expect(not session_members(p.pid), f"kill -9 trial {trial}: nothing of the killed run is left")
-            rc, log = run(out, extra, ranks)
-            expect(rc == 0, f"kill -9 trial {trial}: the final --resume completes (rc {rc})" + ("" if rc == 0 else "\n" + log[-4000:]))
-            expect(not os.path.exists(out + ".journal"), f"kill -9 trial {trial}: the journal is removed when complete")
-            expect_identical(reference, out, f"kill -9 trial {trial} ({ranks} ranks)")
+        kills = kill_trials("kill -9", "killed", extra, seed=20261125, trials=4, attempts=5, wait=(0.15, 1.2))
         print(f"{kills} kills at random moments")
         expect(kills >= 12, "most attempts were killed while running")
 
@@ -191,19 +199,7 @@ try:
             coexisting = int((f["points/attractor_count"][...] > 1).sum())
             print(f"{coexisting} of {POINTS} points with more than one attractor")
             expect((f["starts/status"][...] == 1).all(), "every start of every point is done")
-        rng = random.Random(20261201)
-        for trial in range(3):
-            out = os.path.join(work, f"chain{trial}.h5")
-            ranks = 1 + trial % 2
-            for attempt in range(4):
-                p = start(out, extra, ranks)
-                time.sleep(rng.uniform(0.3, 2.0))
-                if p.poll() is None:
-                    kill_session(p)
-                p.wait()
-            rc, log = run(out, extra, ranks)
-            expect(rc == 0, f"continuation, kill -9 trial {trial}: the final --resume completes (rc {rc})" + ("" if rc == 0 else "\n" + log[-4000:]))
-            expect_identical(reference, out, f"continuation, kill -9 trial {trial} ({ranks} ranks)")
+        kill_trials("continuation, kill -9", "chain", extra, seed=20261201, trials=3, attempts=4, wait=(0.3, 2.0))
         # mpirun forwards SIGUSR1 to the ranks (SIGTERM it answers by ending the job itself).
         out = os.path.join(work, "chain-usr1.h5")
         p = start(out, extra, 2)
