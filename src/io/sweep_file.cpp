@@ -262,13 +262,10 @@ void SweepFile::write_attractors(MPI_Comm comm, mpi::Monitor& monitor, std::span
       fault::at("dataset_create");
     });
   };
-  // Chunked along the list (a list of 0 attractors is still a dataset): one attractor a chunk row.
-  const auto chunk = [&](std::vector<hsize_t> dims) {
-    dims[0] = 1;
-    return dims;
-  };
+  // Contiguous like /points (a list of no attractors, from a sweep stopped before any point was
+  // done, is a dataset of 0 rows).
   const auto make = [&]<class T>(const char* key, const char* path, std::vector<hsize_t> dims, T fill) {
-    step([&] { a[key] = h5::create_dataset<T>(file_, path, dims, chunk(dims), fill); });
+    step([&] { a[key] = h5::create_dataset<T>(file_, path, dims, {}, fill); });
   };
   make("point", "attractors/point", {A}, std::int64_t{-1});
   make("label", "attractors/label", {A}, std::int32_t{-1});
