@@ -184,7 +184,9 @@ SweepRun::SweepRun(MPI_Comm parent, const config::Config& config, const DriverOp
       continuation_(config.sweep.mode == config::SweepConfig::Mode::continuation),
       tasks_(continuation_ ? grid_rows(computer_.grid()) : points_),
       threads_(config.parallel.threads_per_rank),
-      block_(continuation_ ? 1 : config.parallel.block_points),
+      // A continuation's work unit is as many rows as the engine has lanes: their segments advance
+      // side by side in one engine.
+      block_(continuation_ ? computer_.points_per_task() : config.parallel.block_points),
       grouping_(grouping_settings(config)),
       journal_dir_(io::journal_directory(config.output.file)) {
   // Every failure from here on ends the sweep on every rank together (io/monitor.hpp).
@@ -286,7 +288,7 @@ void SweepRun::start_compute_threads() {
 void SweepRun::compute_thread() {
   // Segments are shared out among the threads, runs taken a block of lanes at a time.
   while (true) {
-    WorkQueues::Work work = queues_.next_work(static_cast<std::size_t>(per_task_), static_cast<std::size_t>(threads_));
+    WorkQueues::Work work = queues_.next_work(static_cast<std::size_t>(per_task_));
     if (work.empty()) break;
     try {
       io::fault::at("compute");
@@ -386,6 +388,7 @@ void SweepRun::compute_chains(std::vector<ChainTask>& chains) {
 }
 
 void SweepRun::take_tasks(long long first, long long count) {
+  std::vector<ChainTask> chains;
   for (long long task = first; task < first + count; ++task) {
     if (!continuation_) {
       take_point(task, 0);
@@ -409,11 +412,14 @@ void SweepRun::take_tasks(long long first, long long count) {
       if (partial != journal_.in_flight.end()) chain.from = &partial->second;
       chain.next = next;
       chain.points = std::move(segment.points);
-      queues_.push_chain(std::move(chain));
+      chains.push_back(std::move(chain));
     }
-    const long long n_beta = static_cast<long long>(computer_.grid().beta().size());
-    for (long long p = task * n_beta; p < (task + 1) * n_beta; ++p) take_point(p, computer_.chain_starts());
   }
+  // The segments first, the longest work; then the other starts of the rows' points.
+  queues_.push_chains(std::move(chains));
+  if (!continuation_) return;
+  const long long n_beta = static_cast<long long>(computer_.grid().beta().size());
+  for (long long p = first * n_beta; p < (first + count) * n_beta; ++p) take_point(p, computer_.chain_starts());
 }
 
 void SweepRun::take_point(long long point, int first_computed_start) {

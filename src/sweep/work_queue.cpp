@@ -22,22 +22,27 @@ void WorkQueues::push_run(long long id) {
   work_ready_.notify_all();
 }
 
-void WorkQueues::push_chain(ChainTask chain) {
+void WorkQueues::push_chains(std::vector<ChainTask> chains) {
+  if (chains.empty()) return;
   {
     std::lock_guard lock(mutex_);
-    chains_.push_back(std::move(chain));
+    for (ChainTask& chain : chains) chains_.push_back(std::move(chain));
   }
   work_ready_.notify_all();
 }
 
-WorkQueues::Work WorkQueues::next_work(std::size_t most, std::size_t share) {
+WorkQueues::Work WorkQueues::next_work(std::size_t most) {
   std::unique_lock lock(mutex_);
+  ++waiting_;
   work_ready_.wait(lock, [&] { return !pending_.empty() || !chains_.empty() || closed_; });
+  // This thread and those still waiting share the segments there are.
+  const std::size_t share = static_cast<std::size_t>(waiting_);
+  --waiting_;
   Work work;
   if (!chains_.empty()) {
-    // Segments are long and sequential: a thread takes its share of them, so that the others get
-    // some too, and integrates them side by side in its lanes.
-    const std::size_t take = std::max<std::size_t>(1, std::min(most, (chains_.size() + share - 1) / std::max<std::size_t>(share, 1)));
+    // Segments are long and sequential: a thread takes its share of them and integrates them side
+    // by side in its lanes, so that the threads waiting with it get theirs.
+    const std::size_t take = std::max<std::size_t>(1, std::min(most, (chains_.size() + share - 1) / share));
     while (!chains_.empty() && work.chains.size() < take) {
       work.chains.push_back(std::move(chains_.front()));
       chains_.pop_front();

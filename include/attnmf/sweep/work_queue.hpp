@@ -43,16 +43,17 @@ class WorkQueues {
   // Queues the runs first … first + count − 1 and wakes the compute threads.
   void push_points(long long first, long long count);
   void push_run(long long id);
-  void push_chain(ChainTask chain);
-  // For compute threads: up to `most` segments (at most a `share` of those waiting, at least one)
-  // when any wait, else up to `most` runs; nothing once closed and empty. Segments taken are
-  // finished with finish_chains.
+  // All at once, so that a thread taking segments sees every one of them and takes its share.
+  void push_chains(std::vector<ChainTask> chains);
+  // For compute threads: up to `most` segments when any wait — an even share of them among this
+  // thread and the others waiting for work — else up to `most` runs; nothing once closed and empty.
+  // Segments taken are finished with finish_chains.
   struct Work {
     std::vector<ChainTask> chains;
     std::vector<long long> runs;
     bool empty() const { return chains.empty() && runs.empty(); }
   };
-  Work next_work(std::size_t most, std::size_t share);
+  Work next_work(std::size_t most);
   // A result of a segment: does not count as a finished run.
   void push_chain_result(Outcome result);
   void finish_chains(std::size_t count);
@@ -80,6 +81,7 @@ class WorkQueues {
   std::deque<long long> pending_;
   std::deque<ChainTask> chains_;
   long long chains_in_progress_ = 0;
+  int waiting_ = 0;  // compute threads inside next_work
   std::deque<Outcome> results_;
   std::exception_ptr fault_;
   long long in_progress_ = 0;
