@@ -66,8 +66,11 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   step([&] { d["status"] = h5::create_dataset<std::uint8_t>(f.file_, "points/status", {n}); });
   step([&] { d["regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/regime", {n}, {}, std::int8_t{-1}); });
   step([&] { d["period"] = h5::create_dataset<std::int32_t>(f.file_, "points/period", {n}); });
-  if (f.lyapunov_ > 0)
+  if (f.lyapunov_ > 0) {
     step([&] { d["lyapunov"] = h5::create_dataset<double>(f.file_, "points/lyapunov", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number); });
+    step([&] { d["lyapunov_estimate"] = h5::create_dataset<double>(f.file_, "points/lyapunov_estimate", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number); });
+    step([&] { d["lyapunov_source"] = h5::create_dataset<std::uint8_t>(f.file_, "points/lyapunov_source", {n}); });
+  }
   if (S > 0) step([&] { d["samples"] = h5::create_dataset<double>(f.file_, "points/samples", {n, S, M}, {}, not_a_number); });
   step([&] { d["distinct_values"] = h5::create_dataset<std::int32_t>(f.file_, "points/distinct_values", {n}); });
   step([&] { d["paper_regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/paper_regime", {n}, {}, std::int8_t{-1}); });
@@ -119,7 +122,26 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   h5::write_attribute(points, "period", std::string_view("exact recurrence period of the window state, 0 if none"));
   h5::write_attribute(points, "lyapunov",
                       std::string_view("the analysis.lyapunov largest Lyapunov exponents of the attention-window map per "
-                                       "step (natural log), descending, over the recorded steps"));
+                                       "step (natural log), descending: for a point with period > 0 the Floquet exponents "
+                                       "of its orbit, otherwise the running estimate over the recorded steps "
+                                       "(lyapunov_source says which; lyapunov_estimate holds the running estimate)"));
+  if (f.lyapunov_ > 0) {
+    h5::write_attribute(points, "lyapunov_estimate",
+                        std::string_view("the running (Benettin) estimate of the exponents over the recorded steps, also "
+                                         "where lyapunov holds Floquet exponents"));
+    std::string source_legend;
+    std::vector<std::int64_t> source_codes;
+    std::vector<std::string> source_names;
+    for (std::size_t code = 0; code < records::kLyapunovSourceNames.size(); ++code) {
+      source_legend += (code ? ", " : "") + std::to_string(code) + " " + std::string(records::kLyapunovSourceNames[code]);
+      source_codes.push_back(static_cast<std::int64_t>(code));
+      source_names.emplace_back(records::kLyapunovSourceNames[code]);
+    }
+    h5::write_attribute(points, "lyapunov_source", std::string_view("where lyapunov comes from: " + source_legend));
+    const h5::Handle source = h5::open_dataset(f.file_, "points/lyapunov_source");
+    h5::write_attribute(source, "codes", std::span<const std::int64_t>(source_codes));
+    h5::write_attribute(source, "names", std::span<const std::string>(source_names));
+  }
   h5::write_attribute(points, "regime_rule",
                       std::string_view("exact recurrence decides (0 or 1); else lambda_1 > band: chaotic (hyperchaotic if "
                                        "lambda_2 > band too); lambda_1 < -band: periodic; |lambda_1| <= band: "
@@ -146,6 +168,9 @@ void SweepFile::write_point(const records::PointResult& r) {
     one("regime", static_cast<std::int8_t>(analysis::code(r.regime)));
     one("period", static_cast<std::int32_t>(r.period));
     if (lyapunov_ > 0 && !r.lyapunov.empty()) h5::write_rows<double>(d.at("lyapunov"), row, 1, r.lyapunov);
+    if (lyapunov_ > 0 && !r.lyapunov_estimate.empty())
+      h5::write_rows<double>(d.at("lyapunov_estimate"), row, 1, r.lyapunov_estimate);
+    if (lyapunov_ > 0) one("lyapunov_source", static_cast<std::uint8_t>(r.lyapunov_source));
     if (samples_ > 0) h5::write_rows<double>(d.at("samples"), row, 1, a.samples);
     one("distinct_values", static_cast<std::int32_t>(a.distinct_values));
     one("paper_regime", static_cast<std::int8_t>(analysis::code(r.paper_regime)));
