@@ -76,6 +76,7 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   step([&] { d["paper_regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/paper_regime", {n}, {}, std::int8_t{-1}); });
   step([&] { d["zero_one"] = h5::create_dataset<double>(f.file_, "points/zero_one_k", {n}, {}, not_a_number); });
   step([&] { d["zero_band"] = h5::create_dataset<double>(f.file_, "points/lyapunov_zero_band", {n}, {}, not_a_number); });
+  step([&] { d["correlation_dimension"] = h5::create_dataset<double>(f.file_, "points/correlation_dimension", {n}, {}, not_a_number); });
   step([&] { d["section_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/section_total", {n}); });
   step([&] { d["crossings_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/crossings_total", {n}); });
   step([&] { d["section_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/section_count", {n}); });
@@ -145,8 +146,14 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   h5::write_attribute(points, "regime_rule",
                       std::string_view("exact recurrence decides (0 or 1); else lambda_1 > band: chaotic (hyperchaotic if "
                                        "lambda_2 > band too); lambda_1 < -band: periodic; |lambda_1| <= band: "
-                                       "quasi-periodic unless the 0-1 test K > 0.5 (weak chaos). band = "
+                                       "quasi-periodic unless the 0-1 test K > 0.5 (weak chaos), and 2-torus (5) when "
+                                       "also |lambda_2| <= band, K is known and correlation_dimension >= 1.5. band = "
                                        "lyapunov_zero_band = 50 ln(T)/T for T recorded steps"));
+  h5::write_attribute(points, "correlation_dimension",
+                      std::string_view("Grassberger-Procaccia dimension of the samples: every s-th row back from the "
+                                       "newest (s the smallest multiple of model.context leaving at most 2000 rows), "
+                                       "ln(C(0.2 D) / C(0.02 D)) / ln 10 with D the rms distance of those rows from their "
+                                       "centroid; about 1 on an invariant circle, 2 on a 2-torus, 0 on a periodic orbit"));
   h5::write_attribute(points, "paper_regime",
                       std::string_view("the paper's label from distinct_values with the authors' thresholds: periodic "
                                        "below 80, quasi-periodic below 2500, chaotic above"));
@@ -176,6 +183,7 @@ void SweepFile::write_point(const records::PointResult& r) {
     one("paper_regime", static_cast<std::int8_t>(analysis::code(r.paper_regime)));
     one("zero_one", r.zero_one);
     one("zero_band", r.zero_band);
+    one("correlation_dimension", r.correlation_dimension);
     one("section_total", static_cast<std::int64_t>(a.section_total));
     one("crossings_total", static_cast<std::int64_t>(a.crossings_total));
     const auto kept_section = a.section.size() / M, kept_crossings = a.crossings.size() / M;

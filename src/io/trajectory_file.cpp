@@ -59,6 +59,7 @@ void TrajectoryWriter::write_analysis(const records::PointResult& result, long l
   scalar("period", static_cast<std::int32_t>(a.period));
   scalar("zero_one_k", result.zero_one);
   scalar("lyapunov_zero_band", result.zero_band);
+  scalar("correlation_dimension", result.correlation_dimension);
   scalar("distinct_values", static_cast<std::int32_t>(a.distinct_values));
   scalar("paper_regime", static_cast<std::int8_t>(analysis::code(result.paper_regime)));
   if (!lyapunov.empty()) {

@@ -82,8 +82,10 @@ void conclude(PointResult& result, analysis::PointAnalysis found, std::vector<do
       result.lyapunov = std::move(*exact);
       result.lyapunov_source = records::LyapunovSource::floquet;
     }
-  const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, recorded_steps);
+  // The positions rotate with period L (docs/model.md §2): the correlation dimension's stride unit.
+  const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, recorded_steps, window.context);
   result.zero_one = verdict.zero_one;
+  result.correlation_dimension = verdict.correlation_dimension;
   result.zero_band = verdict.zero_band;
   result.regime = verdict.regime;
   result.paper_regime = verdict.paper_regime;
