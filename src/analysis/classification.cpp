@@ -37,7 +37,77 @@ double squared_displacements(const double* p, const double* q, long long lag, lo
   return ((partial[0] + partial[1]) + (partial[2] + partial[3])) + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
 }
 
+// The pairs (i, j > i) of points x[a][·] (features × n, coordinate-major) with squared distance
+// below each of `radii2` (ascending), added to `within`. Built as squared_displacements is: every
+// version does the same operations on every pair, so the counts are the same bits on every CPU.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void count_close_pairs(const std::vector<double>& x, int features, long long n, const double* radii2, int radii,
+                       long long* within) {
+  std::vector<double> d2(static_cast<std::size_t>(n));
+  for (long long i = 0; i + 1 < n; ++i) {
+    const long long others = n - i - 1;
+    double* __restrict d = d2.data();
+    for (long long j = 0; j < others; ++j) d[j] = 0.0;
+    for (int a = 0; a < features; ++a) {
+      const double* __restrict coordinate = x.data() + static_cast<std::size_t>(a) * static_cast<std::size_t>(n);
+      const double xi = coordinate[i];
+      const double* __restrict later = coordinate + i + 1;
+      for (long long j = 0; j < others; ++j) {
+        const double difference = later[j] - xi;
+        d[j] += difference * difference;
+      }
+    }
+    for (int r = 0; r < radii; ++r) {
+      const double limit = radii2[r];
+      long long count = 0;
+      for (long long j = 0; j < others; ++j) count += d[j] < limit ? 1 : 0;
+      within[r] += count;
+    }
+  }
+}
+
 }  // namespace
+
+double correlation_dimension(const std::vector<double>& samples, int features, int cycle, long long max_points) {
+  if (features < 1 || cycle < 1 || max_points < 1) return std::nan("");
+  const auto rows = static_cast<long long>(samples.size() / static_cast<std::size_t>(features));
+  // Every s-th row back from the newest, s the smallest multiple of the cycle that keeps at most
+  // max_points rows.
+  const long long stride = cycle * std::max<long long>(1, (rows + max_points * cycle - 1) / (max_points * cycle));
+  const long long n = rows > 0 ? (rows - 1) / stride + 1 : 0;
+  if (n < 100) return std::nan("");
+  std::vector<double> x(static_cast<std::size_t>(n) * static_cast<std::size_t>(features));  // [features][n]
+  std::vector<double> centroid(static_cast<std::size_t>(features), 0.0);
+  for (long long k = 0; k < n; ++k) {
+    const std::size_t row = static_cast<std::size_t>(rows - 1 - k * stride);
+    for (int a = 0; a < features; ++a) {
+      const double value = samples[row * static_cast<std::size_t>(features) + static_cast<std::size_t>(a)];
+      x[static_cast<std::size_t>(a) * static_cast<std::size_t>(n) + static_cast<std::size_t>(k)] = value;
+      centroid[static_cast<std::size_t>(a)] += value;
+    }
+  }
+  double spread = 0.0;  // D², the mean squared distance from the centroid
+  for (int a = 0; a < features; ++a) {
+    const double mean = centroid[static_cast<std::size_t>(a)] / static_cast<double>(n);
+    for (long long k = 0; k < n; ++k) {
+      const double d = x[static_cast<std::size_t>(a) * static_cast<std::size_t>(n) + static_cast<std::size_t>(k)] - mean;
+      spread += d * d;
+    }
+  }
+  spread /= static_cast<double>(n);
+  if (!std::isfinite(spread)) return std::nan("");
+  // Rows that differ by rounding alone are one point (a state at rest wanders by a few 1e-16).
+  constexpr double same_point = 1e-12;
+  if (spread <= same_point * same_point) return 0.0;
+  constexpr double small = 0.02, large = 0.2;
+  const double radii2[2] = {small * small * spread, large * large * spread};
+  long long within[2] = {0, 0};
+  count_close_pairs(x, features, n, radii2, 2, within);
+  if (within[0] == 0) return std::nan("");
+  return std::log(static_cast<double>(within[1]) / static_cast<double>(within[0])) / std::log(large / small);
+}
 
 double zero_one_test(const std::vector<double>& series, int frequencies, long long max_points) {
   const auto size = static_cast<long long>(series.size());
@@ -94,7 +164,7 @@ double zero_one_test(const std::vector<double>& series, int frequencies, long lo
 }
 
 Classification classify(int period, Regime recurrence_regime, const std::vector<double>& lyapunov, long long recorded_steps,
-                        double zero_one_k, const ClassificationSettings& settings) {
+                        double zero_one_k, double dimension, const ClassificationSettings& settings) {
   Classification c;
   const double T = static_cast<double>(std::max<long long>(recorded_steps, 2));
   c.zero_band = settings.zero_band_scale * std::log(T) / T;
@@ -120,18 +190,25 @@ Classification classify(int period, Regime recurrence_regime, const std::vector<
   if (l1 > c.zero_band) c.regime = l2 > c.zero_band ? Regime::hyperchaotic : Regime::chaotic;
   // Attracting: periodic, with a period longer than looked for.
   else if (l1 < -c.zero_band) c.regime = Regime::periodic;
-  // A zero exponent: a torus, unless the 0-1 test sees weak chaos.
-  else c.regime = k_chaotic ? Regime::chaotic : Regime::quasi_periodic;
+  // A zero exponent: a torus, unless the 0-1 test sees weak chaos; a 2-torus when a second exponent
+  // is in the band and the samples fill a surface (a finite-time λ₂ of an invariant circle is often
+  // within the band too, so the band alone does not tell).
+  else if (k_chaotic) c.regime = Regime::chaotic;
+  else if (k_known && std::abs(l2) <= c.zero_band && dimension >= settings.torus_dimension) c.regime = Regime::two_torus;
+  else c.regime = Regime::quasi_periodic;
   return c;
 }
 
-Verdict judge(const PointAnalysis& analysis, const std::vector<double>& lyapunov, long long recorded_steps) {
+Verdict judge(const PointAnalysis& analysis, const std::vector<double>& lyapunov, long long recorded_steps,
+              int positional_cycle) {
   Verdict v;
   const auto M = static_cast<std::size_t>(std::max(analysis.features, 1));
   std::vector<double> series;
   for (std::size_t r = 0; r < analysis.samples.size() / M; ++r) series.push_back(analysis.samples[r * M]);
   v.zero_one = zero_one_test(series);
-  const Classification c = classify(analysis.period, analysis.regime, lyapunov, recorded_steps, v.zero_one);
+  v.correlation_dimension = correlation_dimension(analysis.samples, static_cast<int>(M), positional_cycle);
+  const Classification c =
+      classify(analysis.period, analysis.regime, lyapunov, recorded_steps, v.zero_one, v.correlation_dimension);
   v.regime = c.regime;
   v.zero_band = c.zero_band;
   v.paper_regime = paper_regime(analysis.distinct_values);

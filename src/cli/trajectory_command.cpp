@@ -131,13 +131,13 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
       spdlog::error("attnmf trajectory failed: {}; no file written", result.error);
       return exit_failure;
     }
-    const analysis::Verdict verdict{result.zero_one, result.zero_band, result.regime, result.paper_regime};
-    writer.write_analysis(result.analysis, verdict, result.lyapunov, result.lyapunov_trace, cfg.analysis.lyapunov_trace);
+    writer.write_analysis(result, cfg.analysis.lyapunov_trace);
     std::string exponents;
     for (double l : result.lyapunov) exponents += fmt::format(" {:.4g}", l);
-    spdlog::info("regime: {}{}; Lyapunov exponents:{}; 0-1 test K = {:.3f}", analysis::to_string(verdict.regime),
+    if (result.lyapunov_source == records::LyapunovSource::floquet) exponents += " (Floquet)";
+    spdlog::info("regime: {}{}; Lyapunov exponents:{}; 0-1 test K = {:.3f}", analysis::to_string(result.regime),
                  result.period > 0 ? " (period " + std::to_string(result.period) + ")" : std::string(), exponents,
-                 verdict.zero_one);
+                 result.zero_one);
     provenance.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     provenance.figures = {{"steps_per_second", cfg.run.steps / provenance.wall_seconds}};
     writer.finish(result.final_window, provenance);

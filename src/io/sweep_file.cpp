@@ -70,13 +70,17 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   step([&] { d["status"] = h5::create_dataset<std::uint8_t>(f.file_, "points/status", {n}); });
   step([&] { d["regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/regime", {n}, {}, std::int8_t{-1}); });
   step([&] { d["period"] = h5::create_dataset<std::int32_t>(f.file_, "points/period", {n}); });
-  if (f.lyapunov_ > 0)
+  if (f.lyapunov_ > 0) {
     step([&] { d["lyapunov"] = h5::create_dataset<double>(f.file_, "points/lyapunov", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number); });
+    step([&] { d["lyapunov_estimate"] = h5::create_dataset<double>(f.file_, "points/lyapunov_estimate", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number); });
+    step([&] { d["lyapunov_source"] = h5::create_dataset<std::uint8_t>(f.file_, "points/lyapunov_source", {n}); });
+  }
   if (S > 0) step([&] { d["samples"] = h5::create_dataset<double>(f.file_, "points/samples", {n, S, M}, {}, not_a_number); });
   step([&] { d["distinct_values"] = h5::create_dataset<std::int32_t>(f.file_, "points/distinct_values", {n}); });
   step([&] { d["paper_regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/paper_regime", {n}, {}, std::int8_t{-1}); });
   step([&] { d["zero_one"] = h5::create_dataset<double>(f.file_, "points/zero_one_k", {n}, {}, not_a_number); });
   step([&] { d["zero_band"] = h5::create_dataset<double>(f.file_, "points/lyapunov_zero_band", {n}, {}, not_a_number); });
+  step([&] { d["correlation_dimension"] = h5::create_dataset<double>(f.file_, "points/correlation_dimension", {n}, {}, not_a_number); });
   step([&] { d["section_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/section_total", {n}); });
   step([&] { d["crossings_total"] = h5::create_dataset<std::int64_t>(f.file_, "points/crossings_total", {n}); });
   step([&] { d["section_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/section_count", {n}); });
@@ -154,12 +158,37 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   h5::write_attribute(points, "period", std::string_view("exact recurrence period of the window state, 0 if none"));
   h5::write_attribute(points, "lyapunov",
                       std::string_view("the analysis.lyapunov largest Lyapunov exponents of the attention-window map per "
-                                       "step (natural log), descending, over the recorded steps"));
+                                       "step (natural log), descending: for a point with period > 0 the Floquet exponents "
+                                       "of its orbit, otherwise the running estimate over the recorded steps "
+                                       "(lyapunov_source says which; lyapunov_estimate holds the running estimate)"));
+  if (f.lyapunov_ > 0) {
+    h5::write_attribute(points, "lyapunov_estimate",
+                        std::string_view("the running (Benettin) estimate of the exponents over the recorded steps, also "
+                                         "where lyapunov holds Floquet exponents"));
+    std::string source_legend;
+    std::vector<std::int64_t> source_codes;
+    std::vector<std::string> source_names;
+    for (std::size_t code = 0; code < records::kLyapunovSourceNames.size(); ++code) {
+      source_legend += (code ? ", " : "") + std::to_string(code) + " " + std::string(records::kLyapunovSourceNames[code]);
+      source_codes.push_back(static_cast<std::int64_t>(code));
+      source_names.emplace_back(records::kLyapunovSourceNames[code]);
+    }
+    h5::write_attribute(points, "lyapunov_source", std::string_view("where lyapunov comes from: " + source_legend));
+    const h5::Handle source = h5::open_dataset(f.file_, "points/lyapunov_source");
+    h5::write_attribute(source, "codes", std::span<const std::int64_t>(source_codes));
+    h5::write_attribute(source, "names", std::span<const std::string>(source_names));
+  }
   h5::write_attribute(points, "regime_rule",
                       std::string_view("exact recurrence decides (0 or 1); else lambda_1 > band: chaotic (hyperchaotic if "
                                        "lambda_2 > band too); lambda_1 < -band: periodic; |lambda_1| <= band: "
-                                       "quasi-periodic unless the 0-1 test K > 0.5 (weak chaos). band = "
+                                       "quasi-periodic unless the 0-1 test K > 0.5 (weak chaos), and 2-torus (5) when "
+                                       "also |lambda_2| <= band, K is known and correlation_dimension >= 1.5. band = "
                                        "lyapunov_zero_band = 50 ln(T)/T for T recorded steps"));
+  h5::write_attribute(points, "correlation_dimension",
+                      std::string_view("Grassberger-Procaccia dimension of the samples: every s-th row back from the "
+                                       "newest (s the smallest multiple of model.context leaving at most 2000 rows), "
+                                       "ln(C(0.2 D) / C(0.02 D)) / ln 10 with D the rms distance of those rows from their "
+                                       "centroid; about 1 on an invariant circle, 2 on a 2-torus, 0 on a periodic orbit"));
   h5::write_attribute(points, "paper_regime",
                       std::string_view("the paper's label from distinct_values with the authors' thresholds: periodic "
                                        "below 80, quasi-periodic below 2500, chaotic above"));
@@ -181,11 +210,15 @@ void SweepFile::write_point(const records::PointResult& r) {
     one("regime", static_cast<std::int8_t>(analysis::code(r.regime)));
     one("period", static_cast<std::int32_t>(r.period));
     if (lyapunov_ > 0 && !r.lyapunov.empty()) h5::write_rows<double>(d.at("lyapunov"), row, 1, r.lyapunov);
+    if (lyapunov_ > 0 && !r.lyapunov_estimate.empty())
+      h5::write_rows<double>(d.at("lyapunov_estimate"), row, 1, r.lyapunov_estimate);
+    if (lyapunov_ > 0) one("lyapunov_source", static_cast<std::uint8_t>(r.lyapunov_source));
     if (samples_ > 0) h5::write_rows<double>(d.at("samples"), row, 1, a.samples);
     one("distinct_values", static_cast<std::int32_t>(a.distinct_values));
     one("paper_regime", static_cast<std::int8_t>(analysis::code(r.paper_regime)));
     one("zero_one", r.zero_one);
     one("zero_band", r.zero_band);
+    one("correlation_dimension", r.correlation_dimension);
     one("section_total", static_cast<std::int64_t>(a.section_total));
     one("crossings_total", static_cast<std::int64_t>(a.crossings_total));
     const auto kept_section = a.section.size() / M, kept_crossings = a.crossings.size() / M;

@@ -46,23 +46,37 @@ void TrajectoryWriter::write_rows(long long first_row, const records::RecordedRo
                            std::span<const double>(rows.quantity(q).data(), values));
 }
 
-void TrajectoryWriter::write_analysis(const analysis::PointAnalysis& a, const analysis::Verdict& verdict,
-                                      const std::vector<double>& lyapunov,
-                                      const std::vector<std::vector<double>>& lyapunov_trace, long long trace_every) {
+void TrajectoryWriter::write_analysis(const records::PointResult& result, long long trace_every) {
+  const analysis::PointAnalysis& a = result.analysis;
+  const std::vector<double>& lyapunov = result.lyapunov;
+  const std::vector<std::vector<double>>& lyapunov_trace = result.lyapunov_trace;
   const auto scalar = [&](const char* name, auto value) {
     using T = decltype(value);
     h5::Handle d = h5::create_dataset<T>(file_, std::string("analysis/") + name, {1});
     h5::write_all<T>(d, std::span<const T>(&value, 1));
   };
-  scalar("regime", static_cast<std::int8_t>(analysis::code(verdict.regime)));
+  scalar("regime", static_cast<std::int8_t>(analysis::code(result.regime)));
   scalar("period", static_cast<std::int32_t>(a.period));
-  scalar("zero_one_k", verdict.zero_one);
-  scalar("lyapunov_zero_band", verdict.zero_band);
+  scalar("zero_one_k", result.zero_one);
+  scalar("lyapunov_zero_band", result.zero_band);
+  scalar("correlation_dimension", result.correlation_dimension);
   scalar("distinct_values", static_cast<std::int32_t>(a.distinct_values));
-  scalar("paper_regime", static_cast<std::int8_t>(analysis::code(verdict.paper_regime)));
+  scalar("paper_regime", static_cast<std::int8_t>(analysis::code(result.paper_regime)));
   if (!lyapunov.empty()) {
     h5::Handle d = h5::create_dataset<double>(file_, "analysis/lyapunov", {lyapunov.size()});
     h5::write_all<double>(d, lyapunov);
+    h5::Handle e = h5::create_dataset<double>(file_, "analysis/lyapunov_estimate", {result.lyapunov_estimate.size()});
+    h5::write_all<double>(e, result.lyapunov_estimate);
+    scalar("lyapunov_source", static_cast<std::uint8_t>(result.lyapunov_source));
+    std::vector<std::int64_t> codes;
+    std::vector<std::string> names;
+    for (std::size_t code = 0; code < records::kLyapunovSourceNames.size(); ++code) {
+      codes.push_back(static_cast<std::int64_t>(code));
+      names.emplace_back(records::kLyapunovSourceNames[code]);
+    }
+    const h5::Handle source = h5::open_dataset(file_, "analysis/lyapunov_source");
+    h5::write_attribute(source, "codes", std::span<const std::int64_t>(codes));
+    h5::write_attribute(source, "names", std::span<const std::string>(names));
   }
   const auto M = static_cast<hsize_t>(std::max(a.features, 1));
   h5::Handle c = h5::create_dataset<double>(file_, "analysis/crossings", {a.crossings.size() / M, M});

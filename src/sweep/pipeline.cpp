@@ -12,6 +12,7 @@
 #include <string>
 
 #include "attnmf/analysis/classification.hpp"
+#include "attnmf/dynamics/floquet.hpp"
 #include "attnmf/records/serialization.hpp"
 
 namespace attnmf::sweep {
@@ -50,17 +51,41 @@ void check_exponents(const std::vector<double>& exponents) {
       throw std::runtime_error("a Lyapunov exponent is NaN or +infinity");
 }
 
+// The top k of a Floquet spectrum when it can stand for the point's exponents: computed, its
+// invariant subspaces confirmed, none NaN or +∞, and the window back within ten times the
+// recurrence tolerance after the period (it lay on the orbit the recurrence test found).
+std::optional<std::vector<double>> floquet_exponents(const dynamics::FloquetSpectrum& spectrum, std::size_t k,
+                                                     double period_tolerance) {
+  if (spectrum.exponents.size() < k || !spectrum.converged || !(spectrum.closure <= 10.0 * period_tolerance))
+    return std::nullopt;
+  std::vector<double> top(spectrum.exponents.begin(), spectrum.exponents.begin() + static_cast<std::ptrdiff_t>(k));
+  for (double exponent : top)
+    if (std::isnan(exponent) || exponent == std::numeric_limits<double>::infinity()) return std::nullopt;
+  return top;
+}
+
 // A point's result from its analysis and exponents: the verdict of docs/model.md §5, the final window.
-void conclude(PointResult& result, analysis::PointAnalysis found, std::vector<double> exponents, model::Window window,
-              long long recorded_steps) {
-  check_exponents(exponents);
+// `estimate` is the running estimate over the recorded steps; `floquet`, for an orbit that recurred,
+// its Floquet spectrum (exact where the estimate still averages in the end of a transient), which
+// replaces the estimate in `lyapunov` and in the verdict when it is usable (floquet_exponents).
+void conclude(PointResult& result, analysis::PointAnalysis found, std::vector<double> estimate,
+              const dynamics::FloquetSpectrum* floquet, model::Window window, long long recorded_steps,
+              double period_tolerance) {
+  check_exponents(estimate);
   result.analysis = std::move(found);
   result.period = result.analysis.period;
-  result.lyapunov = std::move(exponents);
-  result.lyapunov_estimate = result.lyapunov;
+  result.lyapunov_estimate = std::move(estimate);
+  result.lyapunov = result.lyapunov_estimate;
   result.lyapunov_source = result.lyapunov.empty() ? records::LyapunovSource::none : records::LyapunovSource::running;
-  const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, recorded_steps);
+  if (floquet && !result.lyapunov.empty())
+    if (auto exact = floquet_exponents(*floquet, result.lyapunov.size(), period_tolerance)) {
+      result.lyapunov = std::move(*exact);
+      result.lyapunov_source = records::LyapunovSource::floquet;
+    }
+  // The positions rotate with period L (docs/model.md §2): the correlation dimension's stride unit.
+  const analysis::Verdict verdict = analysis::judge(result.analysis, result.lyapunov, recorded_steps, window.context);
   result.zero_one = verdict.zero_one;
+  result.correlation_dimension = verdict.correlation_dimension;
   result.zero_band = verdict.zero_band;
   result.regime = verdict.regime;
   result.paper_regime = verdict.paper_regime;
@@ -251,12 +276,34 @@ std::vector<Outcome> run_pipeline(dynamics::Engine& engine, std::span<const long
         throw;
       }
     }
+    // The analyses; then, for the orbits that recurred, the Floquet spectra of their final windows,
+    // one pass over a copy of the engine for the whole block.
+    std::vector<std::optional<analysis::PointAnalysis>> found(n);
+    std::vector<int> periods(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (failed[i]) continue;
+      try {
+        found[i] = analyzers[i].finish();
+        if (tangent) periods[i] = found[i]->period;
+      } catch (const std::exception& e) {
+        fail(i, e.what());
+      }
+    }
+    std::vector<dynamics::FloquetSpectrum> floquet;
+    if (std::any_of(periods.begin(), periods.end(), [](int p) { return p > 0; })) {
+      try {
+        floquet = dynamics::floquet_spectra(engine, periods, options.lyapunov);
+      } catch (const std::exception&) {
+        floquet.clear();  // the running estimates stand (lyapunov_source says so)
+      }
+    }
     for (std::size_t i = 0; i < n; ++i) {
       if (failed[i]) continue;
       try {
         const int lane = static_cast<int>(i);
-        conclude(results[i], analyzers[i].finish(), tangent ? engine.exponents(lane) : std::vector<double>{},
-                 engine.window(lane), steps - transient);
+        const dynamics::FloquetSpectrum* spectrum = i < floquet.size() && periods[i] > 0 ? &floquet[i] : nullptr;
+        conclude(results[i], std::move(*found[i]), tangent ? engine.exponents(lane) : std::vector<double>{}, spectrum,
+                 engine.window(lane), steps - transient, options.analysis.period_tolerance);
       } catch (const std::exception& e) {
         fail(i, e.what());
       }

@@ -1,5 +1,6 @@
 // Floquet exponents of periodic orbits (dynamics/floquet.hpp), against the running estimate of
-// Benettin's method over a long window on the same orbit, and against themselves over two periods.
+// Benettin's method over a long window on the same orbit, against themselves over two periods, and
+// the spectra of a simd engine's lanes against the scalar engine's.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "attnmf/dynamics/engine.hpp"
 #include "attnmf/dynamics/floquet.hpp"
 #include "attnmf/dynamics/integrator.hpp"
 #include "attnmf/dynamics/lyapunov.hpp"
@@ -69,14 +71,69 @@ TEST(Floquet, PeriodicOrbitMatchesTheLongRunningEstimate) {
         << "exponent " << i;
 }
 
-// Two periods are a period too: the leading exponents do not depend on how many are multiplied.
-// (The lower ones lose accuracy with the product's dynamic range, floquet.hpp: at β = 1.27 the
-// fifth and sixth differ by ~2e-6 between one period and two.)
-TEST(Floquet, TwoPeriodsGiveTheSameLeadingExponents) {
+// Two periods are a period too: no exponent depends on how many periods go round. (The eigenvalues
+// of the formed monodromy matrix would not pass this: at β = 1.27 its fifth and sixth exponents
+// differ by ~2e-6 between one period and two, its lowest by ~1e-2.)
+TEST(Floquet, TwoPeriodsGiveTheSameExponents) {
   const Orbit orbit(1.27, 1'000'000);
   const auto one = floquet_spectrum(orbit.map, orbit.window, 28);
   const auto two = floquet_spectrum(orbit.map, orbit.window, 56);
-  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(one.exponents[i], two.exponents[i], 1e-10) << "exponent " << i;
+  EXPECT_TRUE(one.converged);
+  EXPECT_TRUE(two.converged);
+  ASSERT_EQ(two.exponents.size(), one.exponents.size());
+  for (std::size_t i = 0; i < one.exponents.size(); ++i)
+    EXPECT_NEAR(one.exponents[i], two.exponents[i], 1e-10) << "exponent " << i;
+}
+
+// β = 1.24342: an orbit of period 248 whose multipliers span e^(0.48 · 248) ≈ 1e52, beyond what the
+// eigenvalues of the formed monodromy matrix resolve (they would put every exponent below
+// λ₁ − 36/248 near λ₁ − 0.15: λ₃ at −0.15 instead of −0.30). Every exponent agrees with Benettin's
+// estimate of all twelve over 4000 periods.
+TEST(Floquet, ResolvesEveryExponentOfALongPeriod) {
+  const Orbit orbit(1.24342, 1'200'000);
+  ASSERT_LT(distance(orbit.window, orbit.after(248)), 1e-9) << "not on the period-248 orbit";
+  const auto spectrum = floquet_spectrum(orbit.map, orbit.window, 248);
+  EXPECT_TRUE(spectrum.converged);
+  ASSERT_EQ(spectrum.exponents.size(), 12u);
+  EXPECT_LT(spectrum.exponents[2], -0.25);
+  LyapunovEstimator running(orbit.map, orbit.window, 12);
+  for (long long t = 0; t < 248LL * 4000; ++t) running.advance();
+  const std::vector<double> estimate = running.result().exponents;
+  for (std::size_t i = 0; i < 12; ++i) EXPECT_NEAR(spectrum.exponents[i], estimate[i], 1e-5) << "exponent " << i;
+  // The three largest alone (what a sweep asks for), from fewer directions: the same numbers.
+  const auto engine = attnmf::dynamics::make_scalar_engine(orbit.map, orbit.window);
+  const int period[1] = {248};
+  const auto leading = attnmf::dynamics::floquet_spectra(*engine, period, 3).front();
+  ASSERT_EQ(leading.exponents.size(), 3u);
+  EXPECT_TRUE(leading.converged);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(leading.exponents[i], spectrum.exponents[i], 1e-12) << "exponent " << i;
+  EXPECT_THROW(attnmf::dynamics::floquet_spectra(*engine, period, 13), std::invalid_argument);
+}
+
+// The spectra of a block of simd lanes, each from its own window with the simd kernel's arithmetic,
+// are those of the scalar engine from the same windows to rounding; lanes not asked for stay empty,
+// and the engine does not move.
+TEST(Floquet, SimdLanesAgreeWithTheScalarEngine) {
+  const Orbit periodic(1.27, 1'000'000), fixed(0.5, 100'000);
+  std::vector<const MeanFieldMap*> maps(attnmf::dynamics::kLanes, &periodic.map);
+  std::vector<Window> windows(attnmf::dynamics::kLanes, periodic.window);
+  maps[1] = &fixed.map;
+  windows[1] = fixed.window;
+  const auto engine = attnmf::dynamics::make_engine(maps, windows);
+  const int periods[3] = {28, 4, 0};
+  const auto spectra = attnmf::dynamics::floquet_spectra(*engine, periods);
+  ASSERT_EQ(spectra.size(), 3u);
+  EXPECT_TRUE(spectra[2].exponents.empty());
+  EXPECT_EQ(engine->window(0).attention, periodic.window.attention) << "the engine moved";
+  const auto scalar_periodic = floquet_spectrum(periodic.map, periodic.window, 28);
+  const auto scalar_fixed = floquet_spectrum(fixed.map, fixed.window, 4);
+  for (std::size_t i = 0; i < 12; ++i) {
+    EXPECT_NEAR(spectra[0].exponents[i], scalar_periodic.exponents[i], 1e-9) << "exponent " << i;
+    EXPECT_NEAR(spectra[1].exponents[i], scalar_fixed.exponents[i], 1e-9) << "exponent " << i;
+  }
+  EXPECT_LT(spectra[0].closure, 1e-12);
+  EXPECT_THROW(attnmf::dynamics::floquet_spectra(*engine, std::vector<int>(attnmf::dynamics::kLanes + 1, 1)),
+               std::invalid_argument);
 }
 
 // β = 0.5: the attention follows the positional code alone (period L = 4, the paper's fixed point).

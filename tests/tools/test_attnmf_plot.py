@@ -37,6 +37,7 @@ REGIME_COLOURS = {
     2: "#2ca02c",
     3: "#d62728",
     4: "#9467bd",
+    5: "#17becf",
 }
 
 
@@ -90,14 +91,14 @@ def make_inputs(opts):
 
 def synthetic_regimes(n):
     """Runs of every regime along beta: fixed point, periodic, quasi-periodic, chaotic, hyperchaotic,
-    undetermined."""
-    codes = np.array([0, 1, 2, 3, 4, -1])
+    2-torus, undetermined."""
+    codes = np.array([0, 1, 2, 3, 4, 5, -1])
     return codes[np.minimum(np.arange(n) * len(codes) // n, len(codes) - 1)].astype(np.int8)
 
 
 # The names attnmf writes beside the regime codes (attributes codes and names of /points/regime).
 REGIME_NAMES = {-1: "undetermined", 0: "fixed point", 1: "periodic", 2: "quasi-periodic", 3: "chaotic",
-                4: "hyperchaotic"}
+                4: "hyperchaotic", 5: "2-torus"}
 
 
 def write_synthetic_sweep(path, lyapunov="filled", samples=True, regime_names=True):
@@ -122,15 +123,19 @@ def write_synthetic_sweep(path, lyapunov="filled", samples=True, regime_names=Tr
             data[p] = amplitude * np.sin(2 * np.pi * (t[:, None] % 7) / 7 + np.arange(features))
         elif regime[p] == 2:
             data[p] = amplitude * np.sin(2 * np.pi * 0.1234 * t[:, None] + np.arange(features))
+        elif regime[p] == 5:
+            data[p] = amplitude * (np.sin(2 * np.pi * 0.1234 * t[:, None] + np.arange(features))
+                                   + 0.4 * np.sin(2 * np.pi * 0.0377 * t[:, None] + 2 * np.arange(features)))
         else:
             data[p] = amplitude * (2 * rng.random((n_samples, features)) - 1)
     crossings = np.full((n, 1000, features), np.nan)
     crossings[:, :kept] = data[:, :kept]
     exponents = np.full((n, 3), np.nan)
-    largest = {0: -0.3, 1: -0.05, 2: 0.0, 3: 0.03, 4: 0.05, -1: 0.01}
+    largest = {0: -0.3, 1: -0.05, 2: 0.0, 3: 0.03, 4: 0.05, 5: 0.0, -1: 0.01}
+    second = {4: 0.01, 5: 0.0}
     for p in range(n):
         l1 = largest[int(regime[p])]
-        exponents[p] = [l1, -0.1 if regime[p] != 4 else 0.01, -0.4]
+        exponents[p] = [l1, second.get(int(regime[p]), -0.1), -0.4]
     with h5py.File(path, "w") as f:
         f.attrs["kind"] = "sweep"
         for key, value in {"model.features": "3", "model.context": "4", "weights.seed": "1",
@@ -462,7 +467,7 @@ def case_lyapunov(opts):
     # The shading is the regime colour at alpha 0.22 over white.
     shades = ["#%02x%02x%02x" % tuple(np.round(255 - 0.22 * (255 - rgb(c))).astype(int))
               for c in REGIME_COLOURS.values()]
-    # Each regime's band is about a sixth of the axes; a legend patch alone is ~200 pixels.
+    # Each regime's band is about a seventh of the axes; a legend patch alone is ~200 pixels.
     check_png(figure, (8, 4), 100, colours=shades, min_pixels=5000)
     figure = render(opts, "lyapunov", data(opts, "synthetic.h5"), "-o", out(opts, "lyapunov-one.pdf"), "--count", 1,
                     "--gamma-index", 1)

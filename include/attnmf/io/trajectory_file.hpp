@@ -6,6 +6,7 @@
 #include "attnmf/analysis/classification.hpp"
 #include "attnmf/analysis/point_analysis.hpp"
 #include "attnmf/config/config.hpp"
+#include "attnmf/records/point.hpp"
 #include "attnmf/records/recorded_rows.hpp"
 #include "attnmf/io/hdf5.hpp"
 #include "attnmf/io/result_file.hpp"
@@ -24,11 +25,10 @@ class TrajectoryWriter {
   ~TrajectoryWriter();
 
   void write_rows(long long first_row, const records::RecordedRows& rows);
-  // /analysis: what a sweep point records (regime, period, exponents, indicators, crossings) and,
-  // when asked for, the running Lyapunov estimates [rows][k].
-  void write_analysis(const analysis::PointAnalysis& analysis, const analysis::Verdict& verdict,
-                      const std::vector<double>& lyapunov, const std::vector<std::vector<double>>& lyapunov_trace,
-                      long long trace_every);
+  // /analysis: what a sweep point records of `result` (regime, period, exponents and their source,
+  // indicators, crossings) and, when asked for, the running Lyapunov estimates [rows][k] of
+  // result.lyapunov_trace, one every `trace_every` recorded steps.
+  void write_analysis(const records::PointResult& result, long long trace_every);
   // Writes the final window and provenance, closes and renames into place.
   void finish(const model::Window& final_window, const Provenance& provenance);
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -44,6 +45,8 @@ struct PointResult {
   LyapunovSource lyapunov_source = LyapunovSource::none;
   double zero_one = 0.0;             // K of the 0-1 test for chaos on the recorded m^o_se (NaN: too short)
   double zero_band = 0.0;            // the band around 0 within which an exponent counts as zero
+  // The correlation dimension of the recorded samples (analysis::correlation_dimension; NaN: too few).
+  double correlation_dimension = std::numeric_limits<double>::quiet_NaN();
   analysis::Regime regime = analysis::Regime::undetermined;
   analysis::Regime paper_regime = analysis::Regime::undetermined;  // the paper's label, from its count of distinct values
   int period = 0;

@@ -32,7 +32,7 @@ void serialize(Archive& a, attnmf::analysis::PointAnalysis& p, unsigned) {
 template <class Archive>
 void serialize(Archive& a, attnmf::records::PointResult& r, unsigned) {
   a& r.index& r.start& r.status& r.error& r.analysis& r.lyapunov& r.lyapunov_estimate& r.lyapunov_source& r.zero_one&
-      r.zero_band& r.regime& r.paper_regime& r.period& r.final_window& r.seconds;
+      r.zero_band& r.regime& r.paper_regime& r.period& r.final_window& r.seconds& r.correlation_dimension;
 }
 
 template <class Archive>

@@ -8,8 +8,10 @@
 //  3. the recorded steps: the point analysis (analysis::PointAnalyzer) on m^o_se and the attention,
 //     and the tangent dynamics for the Lyapunov exponents, started from the window the recording
 //     starts from;
-//  4. the verdict (conclude): the exponents checked, the regime judged (docs/model.md §5), the
-//     final window kept.
+//  4. the verdict (conclude): the exponents checked; for an orbit that recurred (and exponents asked
+//     for), its Floquet exponents (dynamics/floquet.hpp) from the final window replace the running
+//     estimate, which is kept beside them (PointResult::lyapunov_estimate, lyapunov_source); the
+//     regime judged (docs/model.md §5); the final window kept.
 // A stop request is honoured between steps, about ten times a second whatever a step costs: every
 // point of the block is then returned as a records::PartialPoint, from which a later run continues
 // with the very numbers of an uninterrupted one.
