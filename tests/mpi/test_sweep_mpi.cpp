@@ -77,6 +77,11 @@ void expect_identical(const h5::Handle& file, const std::string& path, const std
   EXPECT_EQ(0, std::memcmp(values.data(), expected.data(), sizeof(T) * values.size())) << path << " row " << row;
 }
 
+// One run computed on its own.
+records::PointResult alone(const sweep::PointComputer& computer, const sweep::RunSpec& run) {
+  return std::get<records::PointResult>(computer.compute_runs({&run, 1}, nullptr).front());
+}
+
 // What a point's starts are, computed serially one at a time: `window(point, start)` says where a
 // start begins (null: its own start), `continued(point, start)` whether from a neighbour.
 struct SerialStarts {
@@ -217,7 +222,7 @@ TEST(SweepMpi, MultistartAttractorsAreThoseOfSerialStarts) {
     for (long long p = 0; p < computer.grid().size(); ++p)
       for (int s = 0; s < 6; ++s) {
         const sweep::RunSpec run{.index = p, .start = s};
-        serial.runs[{p, s}] = std::get<records::PointResult>(computer.compute_runs({&run, 1}, nullptr).front());
+        serial.runs[{p, s}] = alone(computer, run);
       }
     expect_attractors(path, cfg, serial);
     fs::remove(path);
@@ -245,7 +250,7 @@ TEST(SweepMpi, ContinuationChainsAreThoseOfASerialWalk) {
         for (long long p : segment.points) {
           const sweep::RunSpec run{.index = p, .start = segment.start, .window = window ? &*window : nullptr,
                                    .continued = window.has_value()};
-          const auto r = std::get<records::PointResult>(computer.compute_runs({&run, 1}, nullptr).front());
+          const auto r = alone(computer, run);
           ASSERT_EQ(r.status, records::PointStatus::done) << r.error;
           window = r.final_window;
           serial.runs[{p, segment.start}] = r;
@@ -253,7 +258,7 @@ TEST(SweepMpi, ContinuationChainsAreThoseOfASerialWalk) {
       }
       for (long long p = row * 11; p < row * 11 + 11; ++p) {
         const sweep::RunSpec run{.index = p, .start = 2};
-        serial.runs[{p, 2}] = std::get<records::PointResult>(computer.compute_runs({&run, 1}, nullptr).front());
+        serial.runs[{p, 2}] = alone(computer, run);
       }
     }
     expect_attractors(path, cfg, serial);
@@ -285,7 +290,7 @@ TEST(SweepMpi, CoexistingAttractorsAreReportedWithTheirBasins) {
     std::vector<int> periods;
     for (int s = 0; s < 8; ++s) {
       const sweep::RunSpec run{.index = 0, .start = s};
-      const auto r = std::get<records::PointResult>(computer.compute_runs({&run, 1}, nullptr).front());
+      const auto r = alone(computer, run);
       ASSERT_EQ(r.status, records::PointStatus::done) << r.error;
       periods.push_back(r.period);
     }
