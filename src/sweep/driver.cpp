@@ -110,6 +110,13 @@ class SweepRun {
   bool finished();
   // summarize()'s last step, on the master: what the file says of the run as a whole.
   void write_summary(SweepSummary& summary, long long computed_everywhere, long long steps_everywhere);
+  // A continuation's work unit: a share of the rows for each rank, at most what its threads' lanes
+  // hold. A unit's segments arrive together and are shared evenly among the threads, whose engines
+  // advance theirs side by side.
+  long long rows_per_unit() const {
+    const long long lanes = static_cast<long long>(threads_) * computer_.points_per_task();
+    return std::clamp<long long>(tasks_ / comm_.size(), 1, lanes);
+  }
   // This rank's file of this run in the journal directory: "run-<id>-rank-<rank><suffix>".
   std::filesystem::path run_file(const std::string& suffix) const;
 
@@ -184,9 +191,7 @@ SweepRun::SweepRun(MPI_Comm parent, const config::Config& config, const DriverOp
       continuation_(config.sweep.mode == config::SweepConfig::Mode::continuation),
       tasks_(continuation_ ? grid_rows(computer_.grid()) : points_),
       threads_(config.parallel.threads_per_rank),
-      // A continuation's work unit is as many rows as the engine has lanes: their segments advance
-      // side by side in one engine.
-      block_(continuation_ ? computer_.points_per_task() : config.parallel.block_points),
+      block_(continuation_ ? rows_per_unit() : config.parallel.block_points),
       grouping_(grouping_settings(config)),
       journal_dir_(io::journal_directory(config.output.file)) {
   // Every failure from here on ends the sweep on every rank together (io/monitor.hpp).
