@@ -116,4 +116,18 @@ void write_regime_names(const h5::Handle& dataset) {
   h5::write_attribute(dataset, "names", std::span<const std::string>(names));
 }
 
+std::string write_code_names(const h5::Handle& dataset, std::span<const std::string_view> names) {
+  std::string legend;
+  std::vector<std::int64_t> codes;
+  std::vector<std::string> texts;
+  for (std::size_t code = 0; code < names.size(); ++code) {
+    legend += (code ? ", " : "") + std::to_string(code) + " " + std::string(names[code]);
+    codes.push_back(static_cast<std::int64_t>(code));
+    texts.emplace_back(names[code]);
+  }
+  h5::write_attribute(dataset, "codes", std::span<const std::int64_t>(codes));
+  h5::write_attribute(dataset, "names", std::span<const std::string>(texts));
+  return legend;
+}
+
 }  // namespace attnmf::io

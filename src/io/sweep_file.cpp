@@ -114,32 +114,14 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
                                            "what /points holds; attractor indexes /attractors, -1 for a failed or "
                                            "pending start"));
       write_regime_names(h5::open_dataset(f.file_, "starts/regime"));
-      const h5::Handle origin = h5::open_dataset(f.file_, "starts/origin");
-      std::vector<std::int64_t> codes;
-      std::vector<std::string> names;
-      for (std::size_t c = 0; c < records::kStartOriginNames.size(); ++c) {
-        codes.push_back(static_cast<std::int64_t>(c));
-        names.emplace_back(records::kStartOriginNames[c]);
-      }
-      h5::write_attribute(origin, "codes", std::span<const std::int64_t>(codes));
-      h5::write_attribute(origin, "names", std::span<const std::string>(names));
+      write_code_names(h5::open_dataset(f.file_, "starts/origin"), records::kStartOriginNames);
     });
   }
 
   step([&] {
   h5::Handle points = h5::open_group(f.file_, "points");
-  std::string status_legend;
-  std::vector<std::int64_t> status_codes;
-  std::vector<std::string> status_names;
-  for (std::size_t code = 0; code < records::kPointStatusNames.size(); ++code) {
-    status_legend += (code ? ", " : "") + std::to_string(code) + " " + std::string(records::kPointStatusNames[code]);
-    status_codes.push_back(static_cast<std::int64_t>(code));
-    status_names.emplace_back(records::kPointStatusNames[code]);
-  }
+  const std::string status_legend = write_code_names(h5::open_dataset(f.file_, "points/status"), records::kPointStatusNames);
   h5::write_attribute(points, "status", std::string_view(status_legend + " (points/error says why)"));
-  const h5::Handle status = h5::open_dataset(f.file_, "points/status");
-  h5::write_attribute(status, "codes", std::span<const std::int64_t>(status_codes));
-  h5::write_attribute(status, "names", std::span<const std::string>(status_names));
   h5::write_attribute(points, "regime", std::string_view(analysis::regime_legend()));
   write_regime_names(h5::open_dataset(f.file_, "points/regime"));
   write_regime_names(h5::open_dataset(f.file_, "points/paper_regime"));
@@ -165,18 +147,9 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
     h5::write_attribute(points, "lyapunov_estimate",
                         std::string_view("the running (Benettin) estimate of the exponents over the recorded steps, also "
                                          "where lyapunov holds Floquet exponents"));
-    std::string source_legend;
-    std::vector<std::int64_t> source_codes;
-    std::vector<std::string> source_names;
-    for (std::size_t code = 0; code < records::kLyapunovSourceNames.size(); ++code) {
-      source_legend += (code ? ", " : "") + std::to_string(code) + " " + std::string(records::kLyapunovSourceNames[code]);
-      source_codes.push_back(static_cast<std::int64_t>(code));
-      source_names.emplace_back(records::kLyapunovSourceNames[code]);
-    }
+    const std::string source_legend =
+        write_code_names(h5::open_dataset(f.file_, "points/lyapunov_source"), records::kLyapunovSourceNames);
     h5::write_attribute(points, "lyapunov_source", std::string_view("where lyapunov comes from: " + source_legend));
-    const h5::Handle source = h5::open_dataset(f.file_, "points/lyapunov_source");
-    h5::write_attribute(source, "codes", std::span<const std::int64_t>(source_codes));
-    h5::write_attribute(source, "names", std::span<const std::string>(source_names));
   }
   h5::write_attribute(points, "regime_rule",
                       std::string_view("exact recurrence decides (0 or 1); else lambda_1 > band: chaotic (hyperchaotic if "

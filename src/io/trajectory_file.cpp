@@ -68,15 +68,7 @@ void TrajectoryWriter::write_analysis(const records::PointResult& result, long l
     h5::Handle e = h5::create_dataset<double>(file_, "analysis/lyapunov_estimate", {result.lyapunov_estimate.size()});
     h5::write_all<double>(e, result.lyapunov_estimate);
     scalar("lyapunov_source", static_cast<std::uint8_t>(result.lyapunov_source));
-    std::vector<std::int64_t> codes;
-    std::vector<std::string> names;
-    for (std::size_t code = 0; code < records::kLyapunovSourceNames.size(); ++code) {
-      codes.push_back(static_cast<std::int64_t>(code));
-      names.emplace_back(records::kLyapunovSourceNames[code]);
-    }
-    const h5::Handle source = h5::open_dataset(file_, "analysis/lyapunov_source");
-    h5::write_attribute(source, "codes", std::span<const std::int64_t>(codes));
-    h5::write_attribute(source, "names", std::span<const std::string>(names));
+    write_code_names(h5::open_dataset(file_, "analysis/lyapunov_source"), records::kLyapunovSourceNames);
   }
   const auto M = static_cast<hsize_t>(std::max(a.features, 1));
   h5::Handle c = h5::create_dataset<double>(file_, "analysis/crossings", {a.crossings.size() / M, M});

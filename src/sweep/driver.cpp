@@ -431,7 +431,7 @@ void SweepRun::take_point(long long point, int first_computed_start) {
   for (int s = 0; s < starts_; ++s) {
     const auto journalled = journal_.points.find({point, s});
     if (journalled != journal_.points.end()) deliver(journalled->second);
-    else if (s >= first_computed_start) queues_.push_run(point * starts_ + s);
+    else if (s >= first_computed_start) queues_.push_points(point * starts_ + s, 1);
   }
 }
 

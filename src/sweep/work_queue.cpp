@@ -14,14 +14,6 @@ void WorkQueues::push_points(long long first, long long count) {
   work_ready_.notify_all();
 }
 
-void WorkQueues::push_run(long long id) {
-  {
-    std::lock_guard lock(mutex_);
-    pending_.push_back(id);
-  }
-  work_ready_.notify_all();
-}
-
 void WorkQueues::push_chains(std::vector<ChainTask> chains) {
   if (chains.empty()) return;
   {
@@ -80,18 +72,6 @@ void WorkQueues::close() {
     closed_ = true;
   }
   work_ready_.notify_all();
-}
-
-std::vector<long long> WorkQueues::next_points(std::size_t most) {
-  std::unique_lock lock(mutex_);
-  work_ready_.wait(lock, [&] { return !pending_.empty() || closed_; });
-  std::vector<long long> taken;
-  while (!pending_.empty() && taken.size() < most) {
-    taken.push_back(pending_.front());
-    pending_.pop_front();
-    ++in_progress_;
-  }
-  return taken;
 }
 
 void WorkQueues::push_result(Outcome result) {

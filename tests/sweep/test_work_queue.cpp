@@ -29,9 +29,9 @@ TEST(WorkQueues, PointsComeOutInOrderAtMostSoManyAtATime) {
   queues.push_points(5, 4);
   EXPECT_EQ(queues.queued(), 4);
   EXPECT_FALSE(queues.idle());
-  EXPECT_EQ(queues.next_points(3), (std::vector<long long>{5, 6, 7}));
+  EXPECT_EQ(queues.next_work(3).runs, (std::vector<long long>{5, 6, 7}));
   EXPECT_EQ(queues.queued(), 1);
-  EXPECT_EQ(queues.next_points(3), (std::vector<long long>{8}));
+  EXPECT_EQ(queues.next_work(3).runs, (std::vector<long long>{8}));
   EXPECT_EQ(queues.queued(), 0);
   EXPECT_FALSE(queues.idle());  // four points in progress
   for (long long p = 5; p < 9; ++p) queues.push_result(result_of(p));
@@ -47,15 +47,15 @@ TEST(WorkQueues, ClosedAndEmptyGivesNoPoints) {
   WorkQueues queues;
   queues.push_points(0, 2);
   queues.close();
-  EXPECT_EQ(queues.next_points(1), (std::vector<long long>{0}));  // what is queued still comes out
-  EXPECT_EQ(queues.next_points(1), (std::vector<long long>{1}));
-  EXPECT_TRUE(queues.next_points(1).empty());  // and then nothing, without waiting
+  EXPECT_EQ(queues.next_work(1).runs, (std::vector<long long>{0}));  // what is queued still comes out
+  EXPECT_EQ(queues.next_work(1).runs, (std::vector<long long>{1}));
+  EXPECT_TRUE(queues.next_work(1).runs.empty());  // and then nothing, without waiting
 }
 
 TEST(WorkQueues, CloseWakesAWaitingThread) {
   WorkQueues queues;
   std::vector<long long> taken{-1};
-  std::thread waiter([&] { taken = queues.next_points(4); });
+  std::thread waiter([&] { taken = queues.next_work(4).runs; });
   std::this_thread::sleep_for(20ms);
   queues.close();
   waiter.join();
@@ -65,7 +65,7 @@ TEST(WorkQueues, CloseWakesAWaitingThread) {
 TEST(WorkQueues, DropPendingKeepsWhatIsInProgress) {
   WorkQueues queues;
   queues.push_points(0, 5);
-  EXPECT_EQ(queues.next_points(2).size(), 2u);
+  EXPECT_EQ(queues.next_work(2).runs.size(), 2u);
   queues.drop_pending();
   EXPECT_EQ(queues.queued(), 0);
   EXPECT_FALSE(queues.idle());
@@ -83,7 +83,7 @@ TEST(WorkQueues, TakeResultsWaitsAtMostTheTimeout) {
 
   // A result that comes while it waits ends the wait early.
   queues.push_points(7, 1);
-  ASSERT_EQ(queues.next_points(1).size(), 1u);
+  ASSERT_EQ(queues.next_work(1).runs.size(), 1u);
   std::thread computer([&] {
     std::this_thread::sleep_for(20ms);
     queues.push_result(result_of(7));
@@ -130,11 +130,11 @@ TEST(ComputeThreads, JoinEndsThreadsWaitingForWork) {
   {
     ComputeThreads threads(queues, stop);
     threads.start(2, [&] {
-      while (!queues.next_points(1).empty()) ++points;
+      while (!queues.next_work(1).runs.empty()) ++points;
     });
     queues.push_points(0, 3);
     while (points < 3) std::this_thread::sleep_for(1ms);
-    threads.join();  // both threads wait in next_points: join closes the queues and they end
+    threads.join();  // both threads wait in next_work: join closes the queues and they end
     EXPECT_TRUE(stop);
   }
   EXPECT_EQ(points, 3);
@@ -146,7 +146,7 @@ TEST(ComputeThreads, TheDestructorJoinsToo) {
   {
     ComputeThreads threads(queues, stop);
     threads.start(1, [&] {
-      while (!queues.next_points(1).empty()) {
+      while (!queues.next_work(1).runs.empty()) {
       }
     });
   }

@@ -3,6 +3,7 @@
 // attributes, the model's tables under /model, and what legitimately varies between runs under
 // /provenance.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,9 @@ void write_window(const h5::Handle& file, std::string_view path, const model::Wi
 // On a dataset of regime codes: the attributes `codes` and `names` (analysis/regime.hpp), which
 // tools read to label the codes.
 void write_regime_names(const h5::Handle& dataset);
+// The same for a table of codes 0, 1, … named `names` (status, lyapunov_source, starts/origin);
+// returns the one-line legend "0 name, 1 name, …" for descriptions.
+std::string write_code_names(const h5::Handle& dataset, std::span<const std::string_view> names);
 model::Window read_window(const h5::Handle& file, std::string_view path);
 
 // /provenance attributes: host, user-visible command line, start and end time, library versions.

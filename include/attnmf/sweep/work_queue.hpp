@@ -6,9 +6,10 @@
 // ComputeThreads owns the compute threads and makes sure they end, however the main thread leaves.
 //
 // Thread safety: every WorkQueues member may be called from any thread at the same time (one mutex
-// guards everything). The intended use: the main thread alone calls push_points, close,
-// take_results, take_fault, drop_pending, queued and idle; the compute threads call next_points,
-// push_result and push_fault. ComputeThreads is used by the main thread alone.
+// guards everything). The intended use: the main thread alone calls push_points, push_chains, close,
+// take_results, take_fault, drop_pending, queued and idle; the compute threads call next_work,
+// push_result, push_chain_result, finish_chains and push_fault. ComputeThreads is used by the main
+// thread alone.
 
 #include <atomic>
 #include <chrono>
@@ -42,7 +43,6 @@ class WorkQueues {
  public:
   // Queues the runs first … first + count − 1 and wakes the compute threads.
   void push_points(long long first, long long count);
-  void push_run(long long id);
   // All at once, so that a thread taking segments sees every one of them and takes its share.
   void push_chains(std::vector<ChainTask> chains);
   // For compute threads: up to `most` segments when any wait — an even share of them among this
@@ -57,11 +57,9 @@ class WorkQueues {
   // A result of a segment: does not count as a finished run.
   void push_chain_result(Outcome result);
   void finish_chains(std::size_t count);
-  // No more points will come: next_points returns none once the queue is empty.
+  // No more points will come: next_work returns nothing once the queues are empty.
   void close();
-  // For compute threads: up to `most` next points, or none once closed and empty.
-  std::vector<long long> next_points(std::size_t most);
-  // For compute threads: the outcome of a point taken with next_points.
+  // For compute threads: the outcome of a run taken with next_work.
   void push_result(Outcome result);
   // For the main thread: finished results, waiting at most `timeout` for one.
   std::vector<Outcome> take_results(std::chrono::milliseconds timeout);
@@ -90,7 +88,7 @@ class WorkQueues {
 
 // The compute threads of a rank. However the main thread leaves run_sweep, the threads are told
 // to stop, their queue is closed and they are joined: none is left waiting for work that will not
-// come (a std::jthread alone would join a thread blocked in next_points forever).
+// come (a std::jthread alone would join a thread blocked in next_work forever).
 class ComputeThreads {
  public:
   ComputeThreads(WorkQueues& queues, std::atomic<bool>& stop) : queues_(queues), stop_(stop) {}
