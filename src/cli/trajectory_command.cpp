@@ -9,6 +9,10 @@
 #include "attnmf/analysis/classification.hpp"
 #include "attnmf/config/config.hpp"
 #include "attnmf/dynamics/engine.hpp"
+#include "attnmf/dynamics/network_engine.hpp"
+#include "attnmf/io/result_file.hpp"
+#include "attnmf/model/network.hpp"
+#include "attnmf/sweep/point.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/io/space_reserve.hpp"
 #include "attnmf/io/trajectory_file.hpp"
@@ -25,7 +29,10 @@ constexpr const char* usage = R"(usage: attnmf trajectory --config FILE [--secti
 Integrates the mean-field map at one parameter point (model.beta, model.gamma, model.epsilon),
 discards run.transient steps and writes the remaining run.steps - run.transient steps of every
 mean field to output.file (HDF5): /trajectory/{att,mo,mo_se,mv,mq,mk}, the model's tables under
-/model, the configuration as root attributes. The file appears only when complete (it is written
+/model, the configuration as root attributes. With run.engine = network it integrates the finite
+network of network.size bits instead, network.replicas times (docs/network.md): /trajectory holds
+replica 0, /network/{mo_se,mo,att} [replica][step][feature] every replica, and /network their
+distances from the mean-field map's attractor at the same point. The file appears only when complete (it is written
 as FILE.partial and renamed); an existing file is replaced.
 
   -v, --verbose   log the whole resolved configuration
@@ -67,18 +74,29 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
   // Everything that can fail because of the configuration is checked before any file is touched.
   model::Weights weights;
   std::optional<model::MeanFieldMap> map;
-  std::unique_ptr<dynamics::Engine> engine;  // attnmf trajectory keeps to the scalar engine
+  model::Window start;
+  // The scalar engine; with run.engine = network, the mean-field reference of the network's replicas.
+  std::unique_ptr<dynamics::Engine> engine;
+  const bool network = cfg.run.engine == config::RunConfig::Engine::network;
+  std::optional<model::NetworkLayout> layout;
   try {
     weights = model::draw_weights(cfg.model);
     map.emplace(cfg.model, weights);
     if (cfg.init.mode == config::InitConfig::Mode::checkpoint) {
       try {
-        engine = dynamics::make_scalar_engine(*map, model::read_window_file(cfg.init.checkpoint, *map));
+        start = model::read_window_file(cfg.init.checkpoint, *map);
       } catch (const std::exception& e) {
         return report_configuration_problems({"init.checkpoint = '" + cfg.init.checkpoint.string() + "': " + e.what()});
       }
     } else {
-      engine = dynamics::make_scalar_engine(*map, model::token_window(*map, model::initial_token(weights, cfg.init.token)));
+      start = model::token_window(*map, model::initial_token(weights, cfg.init.token));
+    }
+    engine = dynamics::make_scalar_engine(*map, start);
+    if (network) {
+      layout = model::network_layout(weights, cfg.network.size);
+      // The direct algorithm's packed weights are checked here, before any file is touched.
+      (void)dynamics::make_network_engine(*map, weights, start, {.size = cfg.network.size,
+                                                                 .algorithm = sweep::network_algorithm(cfg, *layout)});
     }
   } catch (const std::invalid_argument& e) {
     return report_configuration_problems({e.what()});
@@ -99,37 +117,95 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
 
   install_stop_handlers();
   const auto started = std::chrono::steady_clock::now();
-  io::Provenance provenance{command_line, io::utc_now_iso8601(), 0.0, {}, {{"engine", "scalar"}}};
+  io::Provenance provenance{command_line, io::utc_now_iso8601(), 0.0, {},
+                            {{"engine", network ? "network (mean-field reference: scalar)" : "scalar"}}};
+  // The mean-field map alone, or its reference and then each replica of the network.
+  const int runs = network ? 1 + cfg.network.replicas : 1;
+  const long long total_steps = cfg.run.steps * runs;
   try {
     io::TrajectoryWriter writer(cfg.output.file, cfg, weights);
     auto last_report = started;
-    const auto progress = [&](long long done) {
+    long long steps_before = 0;  // of the runs done
+    const auto progress = [&](long long run_done) {
+      const long long done = steps_before + run_done;
       const auto now = std::chrono::steady_clock::now();
-      if (now - last_report >= std::chrono::seconds(2) || done == cfg.run.steps) {
+      if (now - last_report >= std::chrono::seconds(2) || done == total_steps) {
         last_report = now;
         const double elapsed = std::chrono::duration<double>(now - started).count();
         const double rate = done / std::max(elapsed, 1e-9);
-        spdlog::info("step {}/{} ({:.1f}%), {}, ETA {}", done, cfg.run.steps, 100.0 * done / cfg.run.steps,
-                     io::format_rate(rate, "steps"), io::format_duration((cfg.run.steps - done) / rate));
+        spdlog::info("step {}/{} ({:.1f}%), {}, ETA {}", done, total_steps, 100.0 * done / total_steps,
+                     io::format_rate(rate, "steps"), io::format_duration((total_steps - done) / rate));
       }
       return !stop_requested();
     };
     // The pipeline of a sweep point, with every recorded step written out.
     sweep::PipelineOptions options = sweep::pipeline_options(cfg);
     options.lyapunov_trace = cfg.analysis.lyapunov_trace;
-    sweep::PipelineControl control;
-    control.progress = progress;
-    control.rows = [&](long long first_row, const records::RecordedRows& rows) { writer.write_rows(first_row, rows); };
     const long long indices[1] = {0};
-    records::Outcome outcome = std::move(sweep::run_pipeline(*engine, indices, {}, options, control).front());
-    if (std::holds_alternative<records::PartialPoint>(outcome)) {
-      spdlog::warn("stopped by signal {} after {} steps; no file written", stop_signal(), engine->steps_done());
-      return exit_interrupted;
-    }
-    const records::PointResult& result = std::get<records::PointResult>(outcome);
-    if (result.status != records::PointStatus::done) {
-      spdlog::error("attnmf trajectory failed: {}; no file written", result.error);
-      return exit_failure;
+    // One run through the pipeline; false when it was stopped or failed (said so).
+    const auto run = [&](dynamics::Engine& e, const sweep::PipelineOptions& o, sweep::PipelineControl::RowSink rows,
+                         const std::string& what, records::PointResult& result) {
+      sweep::PipelineControl control;
+      control.progress = progress;
+      control.rows = std::move(rows);
+      records::Outcome outcome = std::move(sweep::run_pipeline(e, indices, {}, o, control).front());
+      steps_before += cfg.run.steps;
+      if (std::holds_alternative<records::PartialPoint>(outcome)) {
+        spdlog::warn("stopped by signal {} after {} steps of {}; no file written", stop_signal(), e.steps_done(), what);
+        return false;
+      }
+      result = std::move(std::get<records::PointResult>(outcome));
+      if (result.status != records::PointStatus::done) {
+        spdlog::error("attnmf trajectory failed: {}{}; no file written", what.empty() ? "" : what + ": ", result.error);
+        return false;
+      }
+      return true;
+    };
+    records::PointResult result;
+    if (!network) {
+      if (!run(*engine, options, [&](long long first, const records::RecordedRows& rows) { writer.write_rows(first, rows); },
+               "", result))
+        return stop_requested() ? exit_interrupted : exit_failure;
+    } else {
+      records::PointResult reference;
+      if (!run(*engine, options, {}, "the mean-field reference", reference))
+        return stop_requested() ? exit_interrupted : exit_failure;
+      sweep::PipelineOptions network_options = options;
+      network_options.lyapunov = 0;
+      network_options.lyapunov_trace = 0;
+      const model::NetworkAlgorithm algorithm = sweep::network_algorithm(cfg, *layout);
+      spdlog::info("mean-field reference: {}{}; the network: N = {}, {} replicas, {} algorithm ({} classes of bits)",
+                   analysis::to_string(reference.regime),
+                   reference.period > 0 ? " (period " + std::to_string(reference.period) + ")" : std::string(),
+                   cfg.network.size, cfg.network.replicas, model::kNetworkAlgorithmNames[static_cast<int>(algorithm)],
+                   layout->classes());
+      std::vector<records::PointResult> replicas(static_cast<std::size_t>(cfg.network.replicas));
+      for (int r = 0; r < cfg.network.replicas; ++r) {
+        auto replica = dynamics::make_network_engine(
+            *map, weights, start,
+            {.size = cfg.network.size, .algorithm = algorithm, .seed = static_cast<unsigned long long>(cfg.network.seed),
+             .point = 0, .replica = r});
+        const auto rows = [&, r](long long first, const records::RecordedRows& block) {
+          if (r == 0) writer.write_rows(first, block);
+          writer.write_network_rows(r, first, block);
+        };
+        if (!run(*replica, network_options, rows, "network replica " + std::to_string(r), replicas[static_cast<std::size_t>(r)]))
+          return stop_requested() ? exit_interrupted : exit_failure;
+      }
+      result = sweep::combine_network(reference, std::move(replicas), cfg.network.size, algorithm, cfg.model.features);
+      writer.write_network(result.network);
+      io::write_network_description(writer.file(), cfg);
+      double distance = 0.0;
+      int recognised = 0;
+      for (std::size_t r = 0; r < result.network.distance.size(); ++r) {
+        distance += result.network.distance[r] / static_cast<double>(result.network.distance.size());
+        recognised += result.network.recognised[r];
+      }
+      spdlog::info("the network's distance from the mean-field {}: {:.4g} (mean of {} replicas); {} of them recognised on it",
+                   result.network.kind == analysis::DistanceKind::none
+                       ? std::string("attractor")
+                       : std::string(analysis::kDistanceKindNames[static_cast<int>(result.network.kind)]),
+                   distance, result.network.distance.size(), recognised);
     }
     writer.write_analysis(result, cfg.analysis.lyapunov_trace);
     std::string exponents;
@@ -139,14 +215,14 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
                  result.period > 0 ? " (period " + std::to_string(result.period) + ")" : std::string(), exponents,
                  result.zero_one);
     provenance.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    provenance.figures = {{"steps_per_second", cfg.run.steps / provenance.wall_seconds}};
+    provenance.figures = {{"steps_per_second", total_steps / provenance.wall_seconds}};
     writer.finish(result.final_window, provenance);
   } catch (const std::exception& e) {
     spdlog::error("attnmf trajectory failed: {}{}", e.what(), io::disk_full_note(cfg.output.file));
     return exit_failure;
   }
   spdlog::info("done in {:.2f} s ({}); wrote {}", provenance.wall_seconds,
-               io::format_rate(static_cast<double>(cfg.run.steps) / provenance.wall_seconds, "steps"), std::filesystem::absolute(cfg.output.file).string());
+               io::format_rate(static_cast<double>(total_steps) / provenance.wall_seconds, "steps"), std::filesystem::absolute(cfg.output.file).string());
   return exit_success;
 }
 

@@ -1,10 +1,12 @@
 #include "attnmf/config/config.hpp"
 
-#include <algorithm>
 #include <boost/program_options.hpp>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -214,12 +216,30 @@ std::string joined(const std::vector<std::string>& names) {
   return text;
 }
 
-// The model key a sweep axis follows, whose range its values obey.
-const RealKey& followed(const GridKey& grid) {
-  const Key* model = find_key(grid.follows);
-  if (!model || !std::holds_alternative<RealKey>(model->binds))
-    throw std::logic_error("attnmf::config: a sweep axis follows '" + grid.follows + "', which is no real key");
-  return std::get<RealKey>(model->binds);
+// The key a sweep axis follows, whose range its values obey: a real model key, or an integer one
+// (sweep.size follows network.size), whose axis takes whole numbers only.
+struct Followed {
+  std::function<bool(double)> contains;
+  std::string range_text;
+  std::function<double(const Config&)> value;
+};
+
+Followed followed(const GridKey& grid) {
+  const Key* key = find_key(grid.follows);
+  if (key && std::holds_alternative<RealKey>(key->binds)) {
+    const RealKey& real = std::get<RealKey>(key->binds);
+    return {[range = real.range](double x) { return range.contains(x); }, real.range.text(), real.get};
+  }
+  if (key && std::holds_alternative<IntegerKey>(key->binds)) {
+    const IntegerKey& integer = std::get<IntegerKey>(key->binds);
+    return {[range = integer.range](double x) {
+              return std::floor(x) == x && x >= static_cast<double>(range.min) && x <= static_cast<double>(range.max) &&
+                     range.contains(static_cast<long long>(x));
+            },
+            "an integer " + integer.range.text(),
+            [get = integer.get](const Config& c) { return static_cast<double>(get(c)); }};
+  }
+  throw std::logic_error("attnmf::config: a sweep axis follows '" + grid.follows + "', which is no real or integer key");
 }
 
 std::vector<std::string> key_names() {
@@ -315,9 +335,9 @@ class Resolver {
   // An axis the user did not give is the single value of the model key, so that a sweep without
   // any sweep key computes exactly the point the model section describes.
   void read(std::string_view key, const GridKey& binding, Config& c) {
-    const RealKey& model = followed(binding);
+    const Followed model = followed(binding);
     const Setting* s = given(key);
-    if (!s) return binding.set(c, single_value_grid(model.get(c)));
+    if (!s) return binding.set(c, single_value_grid(model.value(c)));
     Grid target;
     try {
       target = parse_grid(key, s->text);
@@ -326,11 +346,11 @@ class Resolver {
       unusable_.insert(std::string(key));
       return;
     }
-    const auto outside = [&](double x) { return !model.range.contains(x); };
+    const auto outside = [&](double x) { return !model.contains(x); };
     const auto count = std::count_if(target.values.begin(), target.values.end(), outside);
     if (count == 0) return binding.set(c, std::move(target));
     const double first = *std::find_if(target.values.begin(), target.values.end(), outside);
-    problems.push_back(std::string(key) + " = '" + s->text + "': every value must be " + model.range.text() +
+    problems.push_back(std::string(key) + " = '" + s->text + "': every value must be " + model.range_text +
                        ", as for " + binding.follows + "; " + std::to_string(count) + " of its " +
                        std::to_string(target.values.size()) + " values lie outside, the first " + format_real(first) +
                        where(*s));
@@ -391,6 +411,7 @@ class Resolver {
     }
 
     check_continuation(c);
+    check_network(c);
 
     if (usable("init.mode") && c.init.mode == InitConfig::Mode::checkpoint) check_checkpoint(c.init.checkpoint);
 
@@ -416,6 +437,38 @@ class Resolver {
     else if (both && usable("init.starts") && c.init.starts < 2)
       problems.push_back("init.starts = " + std::to_string(c.init.starts) +
                          ": continuation.direction = both needs at least 2 starts per point (one per chain direction)");
+  }
+
+  // run.engine = network and the network.* keys; sweep.size, whose unset default is network.size (it
+  // is read before the network section).
+  void check_network(Config& c) {
+    const bool network = c.run.engine == RunConfig::Engine::network;
+    if (!given("sweep.size") && usable("network.size")) c.sweep.size = single_value_grid(static_cast<double>(c.network.size));
+    const long long bits = c.model.semantic_bits;
+    if (usable("model.semantic_bits") && bits > 0) {
+      if (usable("network.size") && c.network.size % bits != 0)
+        problems.push_back("network.size = " + std::to_string(c.network.size) + ": must be a multiple of "
+                           "model.semantic_bits = " + std::to_string(bits) + " (the network repeats the drawn weight "
+                           "columns N / model.semantic_bits times; e.g. " + std::to_string((c.network.size / bits + 1) * bits) + ")");
+      if (given("sweep.size") && usable("sweep.size"))
+        for (double n : c.sweep.size.values)
+          if (static_cast<long long>(n) % bits != 0) {
+            problems.push_back("sweep.size = '" + c.sweep.size.spec + "': every value must be a multiple of "
+                               "model.semantic_bits = " + std::to_string(bits) + "; " + format_real(n) + " is not");
+            break;
+          }
+    }
+    if (network) {
+      if (usable("init.starts") && c.init.starts != 1)
+        problems.push_back("init.starts = " + std::to_string(c.init.starts) +
+                           ": run.engine = network computes one start per point (its replicas are network.replicas)");
+      if (c.sweep.mode != SweepConfig::Mode::grid)
+        problems.push_back("sweep.mode = " + std::string(to_string(c.sweep.mode)) +
+                           ": run.engine = network runs grid sweeps only");
+    } else if (given("sweep.size") && usable("sweep.size") && c.sweep.size.values.size() > 1) {
+      problems.push_back("sweep.size = '" + c.sweep.size.spec + "': a grid of network sizes needs run.engine = network "
+                         "(the mean-field map is the limit N -> infinity)");
+    }
   }
 
   // Only that the file is there and can be read: its shape is checked by the code that reads it.
@@ -586,7 +639,23 @@ std::string_view to_string(InitConfig::Mode mode) {
   return mode == InitConfig::Mode::checkpoint ? "checkpoint" : "token";
 }
 
-std::string_view to_string(RunConfig::Engine engine) { return engine == RunConfig::Engine::simd ? "simd" : "scalar"; }
+std::string_view to_string(RunConfig::Engine engine) {
+  switch (engine) {
+    case RunConfig::Engine::simd: return "simd";
+    case RunConfig::Engine::scalar: return "scalar";
+    case RunConfig::Engine::network: return "network";
+  }
+  return "?";
+}
+
+std::string_view to_string(NetworkConfig::Algorithm algorithm) {
+  switch (algorithm) {
+    case NetworkConfig::Algorithm::automatic: return "auto";
+    case NetworkConfig::Algorithm::direct: return "direct";
+    case NetworkConfig::Algorithm::reduced: return "reduced";
+  }
+  return "?";
+}
 
 std::string_view to_string(SweepConfig::Mode mode) { return mode == SweepConfig::Mode::grid ? "grid" : "continuation"; }
 
@@ -640,7 +709,7 @@ std::string allowed_text(const Key& key) {
     std::string operator()(const ChoiceKey& b) const { return joined(b.names); }
     std::string operator()(const PathKey&) const { return "a path"; }
     std::string operator()(const GridKey& b) const {
-      return "a value, a list or start:stop:count; every value " + followed(b).range.text();
+      return "a value, a list or start:stop:count; every value " + followed(b).range_text;
     }
   };
   return std::visit(Allowed{}, key.binds);

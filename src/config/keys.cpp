@@ -141,6 +141,7 @@ const std::vector<Section>& sections() {
       {"analysis", "what is recorded and computed at every point"},
       {"output", "the result file"},
       {"parallel", "compute resources"},
+      {"network", "the finite network (run.engine = network)"},
   };
   return table;
 }
@@ -226,13 +227,18 @@ const std::vector<Key>& keys() {
        .meaning = "Steps discarded before anything is recorded.",
        .allowed = "an integer from 0 to run.steps - 1"},
       {.name = "run.engine",
-       .binds = choice(at(&Config::run, &RunConfig::engine), {RunConfig::Engine::simd, RunConfig::Engine::scalar}),
-       .meaning = "How attnmf sweep integrates its points. simd: 16 points at a time in the CPU's vector lanes (the "
-                  "instruction set of run.simd_kernel), several times faster; scalar: one point at a time with the "
-                  "arithmetic of the authors' implementation operation by operation. The two differ by rounding "
-                  "(under 1e-13 per step); a point's numbers never depend on the rank, thread or lane that "
-                  "computed it. attnmf trajectory always uses the scalar engine.",
-       .only_for = Command::sweep},
+       .binds = choice(at(&Config::run, &RunConfig::engine),
+                       {RunConfig::Engine::simd, RunConfig::Engine::scalar, RunConfig::Engine::network}),
+       .meaning = "What integrates the points. simd (attnmf sweep): 16 points at a time in the CPU's vector lanes "
+                  "(the instruction set of run.simd_kernel), several times faster; scalar: one point at a time with "
+                  "the arithmetic of the authors' implementation operation by operation. The two differ by rounding "
+                  "(under 1e-13 per step); a point's numbers never depend on the rank, thread or lane that computed "
+                  "it. network: not the mean-field map but the finite network of network.size semantic bits, each "
+                  "token drawn bit by bit, network.replicas noise realisations per point, compared with the "
+                  "mean-field map at the same point (docs/network.md). attnmf trajectory uses the scalar engine "
+                  "unless run.engine = network.",
+       .allowed = "simd, scalar or network; with network, init.starts = 1, sweep.mode = grid and no Lyapunov "
+                  "exponents of the network (analysis.lyapunov applies to its mean-field reference)"},
       // Not compared on --resume: what it resolves to (auto: the CPUs') is what matters, and the sweep
       // records that itself (sweep::kernel_manifest_key).
       {.name = "run.simd_kernel",
@@ -269,6 +275,14 @@ const std::vector<Key>& keys() {
        .meaning = "grid: every point computed on its own; continuation: along the beta axis of every (gamma, "
                   "epsilon) row, each point starts from the final window of its neighbour in the chain "
                   "(continuation.*; docs/attractors.md).",
+       .only_for = Command::sweep},
+      {.name = "sweep.size",
+       .binds = grid(at(&Config::sweep, &SweepConfig::size), "network.size"),
+       .meaning = "The network sizes N of the grid (run.engine = network): a fourth axis, the slowest, so that a "
+                  "finite-size study of many N and beta is one sweep into one file.",
+       .allowed = "a value, a list or start:stop:count, as for sweep.beta; every value a multiple of "
+                  "model.semantic_bits, as network.size; more than one only with run.engine = network",
+       .default_note = "the value of network.size",
        .only_for = Command::sweep},
 
       {.name = "continuation.from",
@@ -362,6 +376,31 @@ const std::vector<Key>& keys() {
        .meaning = "Points in one work unit: the master rank hands out blocks of this many consecutive grid points.",
        .affects_results = false,
        .only_for = Command::sweep},
+
+      {.name = "network.size",
+       .binds = integer(at(&Config::network, &NetworkConfig::size), {1, 1LL << 53}),
+       .meaning = "N, the semantic bits of the finite network. Its weights are the model.semantic_bits drawn "
+                  "columns each repeated N / model.semantic_bits times, so that the weight statistics K^alpha, "
+                  "and so the mean-field map it is compared with, are the same at every N (docs/network.md).",
+       .allowed = "a multiple of model.semantic_bits, at most 2^53"},
+      {.name = "network.replicas",
+       .binds = integer(at(&Config::network, &NetworkConfig::replicas), {1, 4096}),
+       .meaning = "Independent noise realisations per point: R trajectories of the network from the same start. "
+                  "Replica 0 is what /points (a sweep) and /trajectory (attnmf trajectory) hold; /network holds "
+                  "every replica's statistics."},
+      {.name = "network.algorithm",
+       .binds = choice(at(&Config::network, &NetworkConfig::algorithm),
+                       {NetworkConfig::Algorithm::automatic, NetworkConfig::Algorithm::direct,
+                        NetworkConfig::Algorithm::reduced}),
+       .meaning = "How a token is drawn. direct: N bits, one uniform number each, packed 64 to a word, the mean "
+                  "fields by popcount; reduced: bits that share their weights in W^o, W^v, W^q and W^k enter only "
+                  "through how many of them are +1, one binomial draw per class of them, at a cost independent "
+                  "of N. The two agree in distribution, not draw by draw. auto: whichever is estimated faster at "
+                  "the point's N (the file records which ran)."},
+      {.name = "network.seed",
+       .binds = integer(at(&Config::network, &NetworkConfig::seed), at_least(0)),
+       .meaning = "The noise: replica r of grid point p draws from a generator seeded by (network.seed, p, r) "
+                  "alone, whatever rank, thread or run computes it."},
   };
   return table;
 }

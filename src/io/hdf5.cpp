@@ -443,6 +443,29 @@ void write_rows(const Handle& dataset, hsize_t first_row, hsize_t row_count, std
 }
 
 template <Element T>
+void write_inner_rows(const Handle& dataset, hsize_t outer, hsize_t first_row, hsize_t row_count, std::span<const T> data) {
+  const Site site{dataset.get(), {}, {}};
+  std::vector<hsize_t> count = dims(dataset);
+  if (count.size() < 2) throw std::invalid_argument(describe(site) + ": inner rows need at least two dimensions");
+  if (outer >= count[0] || first_row > count[1] || row_count > count[1] - first_row)
+    throw std::out_of_range(describe(site) + ": entry " + std::to_string(outer) + ", rows [" + std::to_string(first_row) +
+                            ", " + std::to_string(first_row + row_count) + ") beyond its " + std::to_string(count[0]) +
+                            " x " + std::to_string(count[1]));
+  std::vector<hsize_t> start(count.size(), 0);
+  start[0] = outer;
+  start[1] = first_row;
+  count[0] = 1;
+  count[1] = row_count;
+  check_size(data.size(), element_count(count), site);
+  if (row_count == 0) return;
+  const Handle file_space = ATTNMF_H5_OPEN(H5Dget_space, site, dataset.get());
+  const Handle memory_space = ATTNMF_H5_OPEN(H5Screate_simple, site, static_cast<int>(count.size()), count.data(), nullptr);
+  ATTNMF_H5_CALL(H5Sselect_hyperslab, site, file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  ATTNMF_H5_CALL(H5Dwrite, site, dataset.get(), types_of<T>().memory, memory_space.get(), file_space.get(), H5P_DEFAULT,
+                 data.data());
+}
+
+template <Element T>
 std::vector<T> read_rows(const Handle& dataset, hsize_t first_row, hsize_t row_count, Transfer transfer) {
   const Site site{dataset.get(), {}, {}};
   const Rows rows = select_rows(dataset, first_row, row_count, site);
@@ -459,7 +482,8 @@ std::vector<T> read_rows(const Handle& dataset, hsize_t first_row, hsize_t row_c
   template void write_all<T>(const Handle&, std::span<const T>);                                             \
   template std::vector<T> read_all<T>(const Handle&);                                                        \
   template void write_rows<T>(const Handle&, hsize_t, hsize_t, std::span<const T>, Transfer);                \
-  template std::vector<T> read_rows<T>(const Handle&, hsize_t, hsize_t, Transfer);
+  template std::vector<T> read_rows<T>(const Handle&, hsize_t, hsize_t, Transfer);                          \
+  template void write_inner_rows<T>(const Handle&, hsize_t, hsize_t, hsize_t, std::span<const T>);
 ATTNMF_H5_INSTANTIATE(double)
 ATTNMF_H5_INSTANTIATE(float)
 ATTNMF_H5_INSTANTIATE(std::int8_t)

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <ctime>
 
+#include "attnmf/analysis/finite_size.hpp"
 #include "attnmf/analysis/regime.hpp"
+#include "attnmf/model/network.hpp"
 #include "attnmf/version.hpp"
 
 namespace attnmf::io {
@@ -128,6 +130,27 @@ std::string write_code_names(const h5::Handle& dataset, std::span<const std::str
   h5::write_attribute(dataset, "codes", std::span<const std::int64_t>(codes));
   h5::write_attribute(dataset, "names", std::span<const std::string>(texts));
   return legend;
+}
+
+void write_network_description(const h5::Handle& file, const config::Config& config) {
+  const h5::Handle group = h5::open_group(file, "network");
+  h5::write_attribute(group, "replicas", static_cast<std::int64_t>(config.network.replicas));
+  h5::write_attribute(group, "algorithm", config::to_string(config.network.algorithm));
+  h5::write_attribute(group, "seed", static_cast<std::int64_t>(config.network.seed));
+  h5::write_attribute(group, "description",
+                      std::string_view("the finite network of N semantic bits (docs/network.md), network.replicas noise "
+                                       "realisations, each compared with the mean-field map at the same point "
+                                       "(reference/): distance by distance_kind (fixed point: rms distance of m^o_se "
+                                       "from it; orbit: rms distance of m^o_se to the nearest orbit point; "
+                                       "distribution: Wasserstein-1 distance of the m^o_se,0 samples; -1: none), "
+                                       "tracking = the fraction of steps that follow the orbit, recognised = tracking "
+                                       ">= 0.9 or a distribution distance <= 0.1 of the reference's standard "
+                                       "deviation; mean, deviation, bias [replica][feature] of m^o_se (bias: mean "
+                                       "minus the reference's mean)"));
+  if (h5::exists(file, "network/algorithm"))
+    write_code_names(h5::open_dataset(file, "network/algorithm"), model::kNetworkAlgorithmNames);
+  write_code_names(h5::open_dataset(file, "network/distance_kind"), analysis::kDistanceKindNames);
+  write_regime_names(h5::open_dataset(file, "network/reference/regime"));
 }
 
 }  // namespace attnmf::io

@@ -24,7 +24,8 @@ SweepFile::SweepFile(h5::File file, const config::Config& config)
       lyapunov_(config.analysis.lyapunov),
       points_(config::SweepGrid(config.sweep).size()),
       starts_(config.init.starts),
-      has_starts_(config.init.starts > 1 || config.sweep.mode == config::SweepConfig::Mode::continuation) {}
+      has_starts_(config.init.starts > 1 || config.sweep.mode == config::SweepConfig::Mode::continuation),
+      replicas_(config.run.engine == config::RunConfig::Engine::network ? config.network.replicas : 0) {}
 
 SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
                             const model::Weights& weights, const config::SweepGrid& grid, mpi::Monitor& monitor,
@@ -58,9 +59,18 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   axis("beta", grid.beta());
   axis("gamma", grid.gamma());
   axis("epsilon", grid.epsilon());
+  if (f.replicas_ > 0)
+    step([&] {
+      const std::vector<std::int64_t> sizes(grid.sizes().begin(), grid.sizes().end());
+      h5::Handle d = h5::create_dataset<std::int64_t>(f.file_, "grid/size", {sizes.size()});
+      h5::write_all<std::int64_t>(d, sizes);
+    });
   step([&] {
     h5::write_attribute(h5::open_group(f.file_, "grid"), "index",
-                        std::string_view("point p = (i_epsilon * n_gamma + i_gamma) * n_beta + i_beta (beta fastest)"));
+                        std::string_view(f.replicas_ > 0 ? "point p = ((i_size * n_epsilon + i_epsilon) * n_gamma + "
+                                                           "i_gamma) * n_beta + i_beta (beta fastest)"
+                                                         : "point p = (i_epsilon * n_gamma + i_gamma) * n_beta + i_beta "
+                                                           "(beta fastest)"));
   });
 
   const auto n = static_cast<hsize_t>(grid.size());
@@ -95,6 +105,23 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   step([&] { d["final_history"] = h5::create_dataset<std::int32_t>(f.file_, "points/final_window/history", {n}); });
   step([&] { d["seconds"] = h5::create_dataset<double>(f.file_, "provenance/point_seconds", {n}, {}, not_a_number); });
   step([&] { d["attractor_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/attractor_count", {n}); });
+  if (f.replicas_ > 0) {
+    const auto R = static_cast<hsize_t>(f.replicas_);
+    step([&] { d["network_size"] = h5::create_dataset<std::int64_t>(f.file_, "network/size", {n}); });
+    step([&] { d["network_algorithm"] = h5::create_dataset<std::uint8_t>(f.file_, "network/algorithm", {n}); });
+    step([&] { d["network_kind"] = h5::create_dataset<std::int8_t>(f.file_, "network/distance_kind", {n}, {}, std::int8_t{-1}); });
+    step([&] { d["network_distance"] = h5::create_dataset<double>(f.file_, "network/distance", {n, R}, {}, not_a_number); });
+    step([&] { d["network_tracking"] = h5::create_dataset<double>(f.file_, "network/tracking", {n, R}, {}, not_a_number); });
+    step([&] { d["network_recognised"] = h5::create_dataset<std::int8_t>(f.file_, "network/recognised", {n, R}, {}, std::int8_t{-1}); });
+    step([&] { d["network_mean"] = h5::create_dataset<double>(f.file_, "network/mean", {n, R, M}, {}, not_a_number); });
+    step([&] { d["network_deviation"] = h5::create_dataset<double>(f.file_, "network/deviation", {n, R, M}, {}, not_a_number); });
+    step([&] { d["network_bias"] = h5::create_dataset<double>(f.file_, "network/bias", {n, R, M}, {}, not_a_number); });
+    step([&] { d["reference_regime"] = h5::create_dataset<std::int8_t>(f.file_, "network/reference/regime", {n}, {}, std::int8_t{-1}); });
+    step([&] { d["reference_period"] = h5::create_dataset<std::int32_t>(f.file_, "network/reference/period", {n}); });
+    if (S > 0)
+      step([&] { d["reference_samples"] = h5::create_dataset<double>(f.file_, "network/reference/samples", {n, S, M}, {}, not_a_number); });
+    step([&] { write_network_description(f.file_, config); });
+  }
   if (f.has_starts_) {
     const auto starts = static_cast<hsize_t>(f.starts_);
     step([&] { d["start_origin"] = h5::create_dataset<std::int8_t>(f.file_, "starts/origin", {n, starts}, {}, std::int8_t{-1}); });
@@ -208,6 +235,22 @@ void SweepFile::write_point(const records::PointResult& r) {
       std::vector<std::int8_t> direction(static_cast<std::size_t>(section_max_), 0);
       std::copy(a.crossing_direction.begin(), a.crossing_direction.end(), direction.begin());
       h5::write_rows<std::int8_t>(d.at("crossing_direction"), row, 1, direction);
+    }
+    if (replicas_ > 0 && r.network.size > 0) {
+      const records::NetworkSummary& x = r.network;
+      one("network_size", static_cast<std::int64_t>(x.size));
+      one("network_algorithm", x.algorithm);
+      one("network_kind", static_cast<std::int8_t>(x.kind));
+      h5::write_rows<double>(d.at("network_distance"), row, 1, x.distance);
+      h5::write_rows<double>(d.at("network_tracking"), row, 1, x.tracking);
+      h5::write_rows<std::int8_t>(d.at("network_recognised"), row, 1, x.recognised);
+      h5::write_rows<double>(d.at("network_mean"), row, 1, x.mean);
+      h5::write_rows<double>(d.at("network_deviation"), row, 1, x.deviation);
+      h5::write_rows<double>(d.at("network_bias"), row, 1, x.bias);
+      one("reference_regime", static_cast<std::int8_t>(analysis::code(x.reference_regime)));
+      one("reference_period", static_cast<std::int32_t>(x.reference_period));
+      if (samples_ > 0 && x.reference_samples.size() == static_cast<std::size_t>(samples_) * M)
+        h5::write_rows<double>(d.at("reference_samples"), row, 1, x.reference_samples);
     }
     h5::write_rows<double>(d.at("final_attention"), row, 1, r.final_window.attention);
     const std::vector<std::int32_t> positions(r.final_window.positions.begin(), r.final_window.positions.end());

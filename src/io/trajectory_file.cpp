@@ -19,6 +19,13 @@ TrajectoryWriter::TrajectoryWriter(std::filesystem::path file, const config::Con
   for (int q = 0; q < 6; ++q)
     datasets_[q] = h5::create_dataset<double>(file_, std::string("trajectory/") + records::RecordedRows::names[q],
                                               {rows, M}, {chunk_rows, M});
+  if (config.run.engine == config::RunConfig::Engine::network) {
+    const auto R = static_cast<hsize_t>(config.network.replicas);
+    const char* names[3] = {"mo_se", "mo", "att"};
+    for (int q = 0; q < 3; ++q)
+      network_[q] = h5::create_dataset<double>(file_, std::string("network/") + names[q], {R, rows, M}, {1, chunk_rows, M});
+    h5::write_attribute(h5::open_group(file_, "network"), "size", static_cast<std::int64_t>(config.network.size));
+  }
   h5::Handle group = h5::open_group(file_, "trajectory");
   h5::write_attribute(group, "first_step", static_cast<std::int64_t>(config.run.transient));
   h5::write_attribute(group, "description",
@@ -30,6 +37,7 @@ TrajectoryWriter::~TrajectoryWriter() {
   if (finished_) return;
   reserve_.release();
   for (auto& d : datasets_) d = h5::Handle();
+  for (auto& d : network_) d = h5::Handle();
   try {
     file_.close();
   } catch (const std::exception&) {
@@ -44,6 +52,35 @@ void TrajectoryWriter::write_rows(long long first_row, const records::RecordedRo
   for (int q = 0; q < 6; ++q)
     h5::write_rows<double>(datasets_[q], static_cast<hsize_t>(first_row), rows.rows,
                            std::span<const double>(rows.quantity(q).data(), values));
+}
+
+void TrajectoryWriter::write_network_rows(int replica, long long first_row, const records::RecordedRows& rows) {
+  const std::size_t values = rows.rows * static_cast<std::size_t>(rows.features);
+  // RecordedRows' order: att, mo, mo_se, …
+  const int quantity[3] = {2, 1, 0};
+  for (int q = 0; q < 3; ++q)
+    h5::write_inner_rows<double>(network_[q], static_cast<hsize_t>(replica), static_cast<hsize_t>(first_row), rows.rows,
+                                 std::span<const double>(rows.quantity(quantity[q]).data(), values));
+}
+
+void TrajectoryWriter::write_network(const records::NetworkSummary& x) {
+  const auto R = static_cast<hsize_t>(x.distance.size());
+  const auto M = R > 0 ? static_cast<hsize_t>(x.mean.size() / R) : 0;
+  const auto put = [&]<class T>(const char* name, std::vector<hsize_t> dims, const std::vector<T>& values) {
+    h5::Handle d = h5::create_dataset<T>(file_, std::string("network/") + name, dims);
+    h5::write_all<T>(d, values);
+  };
+  put("algorithm", {1}, std::vector<std::uint8_t>{x.algorithm});
+  put("distance_kind", {1}, std::vector<std::int8_t>{static_cast<std::int8_t>(x.kind)});
+  put("distance", {R}, x.distance);
+  put("tracking", {R}, x.tracking);
+  put("recognised", {R}, x.recognised);
+  put("mean", {R, M}, x.mean);
+  put("deviation", {R, M}, x.deviation);
+  put("bias", {R, M}, x.bias);
+  put("reference/regime", {1}, std::vector<std::int8_t>{static_cast<std::int8_t>(analysis::code(x.reference_regime))});
+  put("reference/period", {1}, std::vector<std::int32_t>{x.reference_period});
+  if (M > 0) put("reference/samples", {x.reference_samples.size() / M, M}, x.reference_samples);
 }
 
 void TrajectoryWriter::write_analysis(const records::PointResult& result, long long trace_every) {
@@ -93,6 +130,7 @@ void TrajectoryWriter::finish(const model::Window& final_window, const Provenanc
   write_window(file_, "trajectory/final_window", final_window);
   write_provenance(file_, provenance);
   for (auto& d : datasets_) d = h5::Handle();
+  for (auto& d : network_) d = h5::Handle();
   file_.close();
   std::filesystem::rename(partial_, final_);
   finished_ = true;

@@ -8,7 +8,7 @@
 namespace attnmf::sweep {
 
 long long grid_rows(const config::SweepGrid& grid) {
-  return static_cast<long long>(grid.gamma().size() * grid.epsilon().size());
+  return static_cast<long long>(grid.gamma().size() * grid.epsilon().size() * grid.sizes().size());
 }
 
 std::vector<ChainSegment> chain_segments(const config::SweepGrid& grid, const config::Config& config, long long row) {

@@ -1,13 +1,17 @@
 #include "attnmf/sweep/point.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <limits>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <tuple>
 
 #include "attnmf/dynamics/engine.hpp"
+#include "attnmf/dynamics/network_engine.hpp"
 #include "attnmf/model/mean_field_map.hpp"
+#include "attnmf/model/network.hpp"
 
 namespace attnmf::sweep {
 namespace {
@@ -27,7 +31,64 @@ std::string simd_kernel(const config::Config& config) {
 }
 
 std::string engine_name(const config::Config& config) {
-  return config.run.engine == config::RunConfig::Engine::scalar ? dynamics::kScalarEngine : simd_kernel(config);
+  switch (config.run.engine) {
+    case config::RunConfig::Engine::scalar: return dynamics::kScalarEngine;
+    case config::RunConfig::Engine::network: return kNetworkEngine;
+    case config::RunConfig::Engine::simd: break;
+  }
+  return simd_kernel(config);
+}
+
+model::NetworkAlgorithm network_algorithm(const config::Config& config, const model::NetworkLayout& layout) {
+  switch (config.network.algorithm) {
+    case config::NetworkConfig::Algorithm::direct: return model::NetworkAlgorithm::direct;
+    case config::NetworkConfig::Algorithm::reduced: return model::NetworkAlgorithm::reduced;
+    case config::NetworkConfig::Algorithm::automatic: break;
+  }
+  return model::faster_algorithm(layout);
+}
+
+namespace {
+
+records::NetworkSummary summarise_network(const PointResult& reference, const std::vector<PointResult>& replicas,
+                                          long long size, model::NetworkAlgorithm algorithm, int features) {
+  records::NetworkSummary s;
+  s.size = size;
+  s.algorithm = static_cast<std::uint8_t>(algorithm);
+  s.reference_regime = reference.regime;
+  s.reference_period = reference.period;
+  s.reference_samples = reference.analysis.samples;
+  const bool comparable = !reference.analysis.samples.empty();
+  for (const PointResult& replica : replicas) {
+    analysis::NetworkComparison c;
+    if (comparable && !replica.analysis.samples.empty())
+      c = analysis::compare_network(replica.analysis.samples, reference.analysis.samples, features, reference.regime,
+                                    reference.period);
+    else
+      c.mean = c.deviation = c.bias = std::vector<double>(static_cast<std::size_t>(features), std::numeric_limits<double>::quiet_NaN());
+    s.kind = c.kind;
+    s.distance.push_back(c.distance);
+    s.tracking.push_back(c.tracking);
+    s.recognised.push_back(c.recognised ? 1 : 0);
+    s.mean.insert(s.mean.end(), c.mean.begin(), c.mean.end());
+    s.deviation.insert(s.deviation.end(), c.deviation.begin(), c.deviation.end());
+    s.bias.insert(s.bias.end(), c.bias.begin(), c.bias.end());
+  }
+  return s;
+}
+
+}  // namespace
+
+PointResult combine_network(const PointResult& reference, std::vector<PointResult> replicas, long long size,
+                            model::NetworkAlgorithm algorithm, int features) {
+  if (replicas.empty()) throw std::invalid_argument("combine_network: no replicas");
+  records::NetworkSummary summary = summarise_network(reference, replicas, size, algorithm, features);
+  PointResult result = std::move(replicas.front());
+  result.network = std::move(summary);
+  const bool recognised = result.network.recognised.front() != 0;
+  result.regime = recognised ? reference.regime : analysis::Regime::undetermined;
+  result.period = recognised && result.network.kind != analysis::DistanceKind::distribution ? reference.period : 0;
+  return result;
 }
 
 PointComputer::PointComputer(const config::Config& config, const model::Weights& weights)
@@ -71,10 +132,15 @@ Outcome PointComputer::compute(long long index, const std::atomic<bool>* stop, c
   return std::move(compute_runs({&run, 1}, stop).front());
 }
 
-int PointComputer::points_per_task() const { return dynamics::engine_lanes(engine_); }
+int PointComputer::points_per_task() const {
+  return engine_ == kNetworkEngine ? 1 : dynamics::engine_lanes(engine_);
+}
 
 std::string PointComputer::engine_description() const {
   if (engine_ == dynamics::kScalarEngine) return dynamics::kScalarEngine;
+  if (engine_ == kNetworkEngine)
+    return "network: the finite network, network.algorithm = " + std::string(config::to_string(config_.network.algorithm)) +
+           ", " + std::to_string(config_.network.replicas) + " replicas per point; mean-field reference: scalar";
   return "simd: " + dynamics::engine_description(engine_);
 }
 
@@ -124,6 +190,11 @@ std::vector<Outcome> PointComputer::compute_runs(std::span<const RunSpec> runs, 
 
 std::vector<Outcome> PointComputer::compute_block(std::span<const RunSpec> runs, const std::atomic<bool>* stop) const {
   const std::size_t n = runs.size();
+  if (engine_ == kNetworkEngine) {
+    std::vector<Outcome> outcomes;
+    for (const RunSpec& run : runs) outcomes.push_back(compute_network(run, stop));
+    return outcomes;
+  }
   const std::size_t lanes = static_cast<std::size_t>(points_per_task());
   std::vector<long long> indices(n);
   std::vector<const PartialPoint*> from(n);
@@ -170,6 +241,76 @@ std::vector<Outcome> PointComputer::compute_block(std::span<const RunSpec> runs,
   PipelineControl control;
   control.stop = stop;
   return with_starts(run_pipeline(*engine, indices, from, runs[0].continued ? continued_options_ : options_, control));
+}
+
+Outcome PointComputer::compute_network(const RunSpec& run, const std::atomic<bool>* stop) const {
+  const auto started = std::chrono::steady_clock::now();
+  const double earlier = run.from ? run.from->seconds : 0.0;
+  const auto seconds = [&] {
+    return earlier + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  const GridPoint point = grid_.point(run.index);
+  PointResult failed;
+  failed.index = run.index;
+  failed.start = run.start;
+  failed.status = PointStatus::failed;
+  try {
+    const model::MeanFieldMap map(point_parameters(config_, point), *weights_);
+    const model::Window start = run.window ? *run.window : start_window(map, run.index, run.start);
+    // Stopped, a network point starts again from step 0 next time: its replicas' noise streams are
+    // not checkpointed, and a point's numbers depend on its index alone, so nothing but time is lost.
+    const auto stopped = [&] {
+      PartialPoint partial;
+      partial.index = run.index;
+      partial.start = run.start;
+      partial.window = start;
+      partial.seconds = seconds();
+      return Outcome{std::move(partial)};
+    };
+    PipelineControl control;
+    control.stop = stop;
+    const long long indices[1] = {run.index};
+    // The mean-field reference: the scalar engine from the same start, with the configured exponents.
+    auto reference_engine = dynamics::make_scalar_engine(map, start);
+    Outcome reference = std::move(run_pipeline(*reference_engine, indices, {}, options_, control).front());
+    if (std::holds_alternative<PartialPoint>(reference)) return stopped();
+    const PointResult& mean_field = std::get<PointResult>(reference);
+    if (mean_field.status != PointStatus::done) {
+      failed.error = "the mean-field reference failed: " + mean_field.error;
+      failed.seconds = seconds();
+      return failed;
+    }
+    const model::NetworkLayout layout = model::network_layout(*weights_, point.size);
+    const model::NetworkAlgorithm algorithm = network_algorithm(config_, layout);
+    PipelineOptions network_options = options_;
+    network_options.lyapunov = 0;
+    std::vector<PointResult> replicas;
+    for (int r = 0; r < config_.network.replicas; ++r) {
+      const dynamics::NetworkSpec spec{.size = point.size,
+                                       .algorithm = algorithm,
+                                       .seed = static_cast<unsigned long long>(config_.network.seed),
+                                       .point = run.index,
+                                       .replica = r};
+      auto engine = dynamics::make_network_engine(map, *weights_, start, spec);
+      Outcome outcome = std::move(run_pipeline(*engine, indices, {}, network_options, control).front());
+      if (std::holds_alternative<PartialPoint>(outcome)) return stopped();
+      PointResult& replica = std::get<PointResult>(outcome);
+      if (replica.status != PointStatus::done) {
+        failed.error = "network replica " + std::to_string(r) + ": " + replica.error;
+        failed.seconds = seconds();
+        return failed;
+      }
+      replicas.push_back(std::move(replica));
+    }
+    PointResult result = combine_network(mean_field, std::move(replicas), point.size, algorithm, map.features());
+    result.start = run.start;
+    result.seconds = seconds();
+    return result;
+  } catch (const std::exception& e) {
+    failed.error = e.what();
+    failed.seconds = seconds();
+    return failed;
+  }
 }
 
 }  // namespace attnmf::sweep

@@ -148,13 +148,14 @@ TEST_F(ConfigTest, KeyValuesListsEveryKeyInAFixedOrder) {
       "weights.seed", "weights.correlations", "weights.segments", "weights.gaussian_scale",
       "init.mode", "init.checkpoint", "init.token", "init.starts",
       "run.steps", "run.transient", "run.engine", "run.simd_kernel",
-      "sweep.beta", "sweep.gamma", "sweep.epsilon", "sweep.mode",
+      "sweep.beta", "sweep.gamma", "sweep.epsilon", "sweep.mode", "sweep.size",
       "continuation.from", "continuation.direction", "continuation.transient",
       "attractors.periodic_tolerance", "attractors.tolerance", "attractors.cover_fraction",
       "analysis.samples", "analysis.lyapunov", "analysis.lyapunov_trace", "analysis.section_feature", "analysis.section_tolerance",
       "analysis.section_max", "analysis.period_max", "analysis.period_tolerance", "analysis.count_resolution",
       "output.file",
-      "parallel.threads_per_rank", "parallel.block_points"};
+      "parallel.threads_per_rank", "parallel.block_points",
+      "network.size", "network.replicas", "network.algorithm", "network.seed"};
   const auto pairs = Config{}.key_values();
   std::vector<std::string> names;
   for (const auto& [name, value] : pairs) names.push_back(name);
@@ -183,14 +184,16 @@ TEST_F(ConfigTest, KeyValuesTextIsThatOfEarlierVersions) {
                    {"init.checkpoint", ""}, {"init.token", "0"}, {"init.starts", "1"}, {"run.steps", "1200000"},
                    {"run.transient", "1000000"}, {"run.engine", "simd"}, {"run.simd_kernel", "auto"},
                    {"sweep.beta", "1.27"}, {"sweep.gamma", "220"}, {"sweep.epsilon", "0.02"}, {"sweep.mode", "grid"},
-                   {"continuation.from", "0"}, {"continuation.direction", "up"}, {"continuation.transient", "100000"},
+                   {"sweep.size", "99000"}, {"continuation.from", "0"}, {"continuation.direction", "up"}, {"continuation.transient", "100000"},
                    {"attractors.periodic_tolerance", "1e-06"}, {"attractors.tolerance", "0.01"},
                    {"attractors.cover_fraction", "0.9"},
                    {"analysis.samples", "20000"}, {"analysis.lyapunov", "3"}, {"analysis.lyapunov_trace", "0"},
                    {"analysis.section_feature", "1"}, {"analysis.section_tolerance", "0.001"},
                    {"analysis.section_max", "1000"}, {"analysis.period_max", "4096"},
                    {"analysis.period_tolerance", "1e-09"}, {"analysis.count_resolution", "0.0003999200159968006"},
-                   {"output.file", ""}, {"parallel.threads_per_rank", "2"}, {"parallel.block_points", "16"}}));
+                   {"output.file", ""}, {"parallel.threads_per_rank", "2"}, {"parallel.block_points", "16"},
+                   {"network.size", "99000"}, {"network.replicas", "1"}, {"network.algorithm", "auto"},
+                   {"network.seed", "1"}}));
 
   // Every key away from its default, from a config file and the command line.
   const fs::path ini = dir.write("varied/run.ini", "[init]\ncheckpoint = w.txt\n[model]\ngamma = 1e3\n");
@@ -209,7 +212,9 @@ TEST_F(ConfigTest, KeyValuesTextIsThatOfEarlierVersions) {
                  "--analysis.lyapunov", "16", "--analysis.lyapunov_trace", "10", "--analysis.section_feature", "0",
                  "--analysis.section_tolerance", "2e-3", "--analysis.section_max", "0", "--analysis.period_max",
                  "1000000", "--analysis.period_tolerance", "1e-12", "--analysis.count_resolution", "0.1",
-                 "--output.file", "out.h5", "--parallel.threads_per_rank", "256", "--parallel.block_points", "4096"})
+                 "--output.file", "out.h5", "--parallel.threads_per_rank", "256", "--parallel.block_points", "4096",
+                 "--sweep.size", "500", "--network.size", "5000", "--network.replicas", "7", "--network.algorithm",
+                 "direct", "--network.seed", "9"})
           .config;
   EXPECT_EQ(varied.key_values(),
             (Pairs{{"model.features", "2"}, {"model.context", "8"}, {"model.positional_bits", "3"},
@@ -219,7 +224,8 @@ TEST_F(ConfigTest, KeyValuesTextIsThatOfEarlierVersions) {
                    {"init.checkpoint", (dir.path() / "varied" / "w.txt").string()}, {"init.token", "1"},
                    {"init.starts", "3"}, {"run.steps", "5000"}, {"run.transient", "1000"}, {"run.engine", "scalar"},
                    {"run.simd_kernel", "sse2"}, {"sweep.beta", "0:3:4001"}, {"sweep.gamma", "100,100,300.5"},
-                   {"sweep.epsilon", "0.05"}, {"sweep.mode", "continuation"}, {"continuation.from", "1.5"},
+                   {"sweep.epsilon", "0.05"}, {"sweep.mode", "continuation"}, {"sweep.size", "500"},
+                   {"continuation.from", "1.5"},
                    {"continuation.direction", "both"}, {"continuation.transient", "7"},
                    {"attractors.periodic_tolerance", "1e-08"}, {"attractors.tolerance", "0.05"},
                    {"attractors.cover_fraction", "1"}, {"analysis.samples", "4000"}, {"analysis.lyapunov", "16"},
@@ -227,7 +233,9 @@ TEST_F(ConfigTest, KeyValuesTextIsThatOfEarlierVersions) {
                    {"analysis.section_tolerance", "0.002"}, {"analysis.section_max", "0"},
                    {"analysis.period_max", "1000000"}, {"analysis.period_tolerance", "1e-12"},
                    {"analysis.count_resolution", "0.1"}, {"output.file", "out.h5"},
-                   {"parallel.threads_per_rank", "256"}, {"parallel.block_points", "4096"}}));
+                   {"parallel.threads_per_rank", "256"}, {"parallel.block_points", "4096"},
+                   {"network.size", "5000"}, {"network.replicas", "7"}, {"network.algorithm", "direct"},
+                   {"network.seed", "9"}}));
 
   // The defaults that follow other keys: the axes, and those lowered to fit a small window or a short run.
   const Config small = run_parse(Command::trajectory, {"--model.features", "1", "--model.context", "2", "--run.steps",
@@ -237,6 +245,7 @@ TEST_F(ConfigTest, KeyValuesTextIsThatOfEarlierVersions) {
   const auto pairs = small.key_values();
   const std::map<std::string, std::string> values(pairs.begin(), pairs.end());
   EXPECT_EQ(values.at("sweep.beta"), "2.5");
+  EXPECT_EQ(values.at("sweep.size"), "99000");
   EXPECT_EQ(values.at("analysis.samples"), "10");
   EXPECT_EQ(values.at("analysis.lyapunov"), "2");
   EXPECT_EQ(values.at("analysis.section_feature"), "0");

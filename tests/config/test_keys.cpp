@@ -58,11 +58,13 @@ TEST(Keys, TheTableIsWellFormed) {
     EXPECT_FALSE(key.meaning.empty()) << key.name;
     if (section_order.empty() || section_order.back() != section_of(key)) section_order.push_back(section_of(key));
     EXPECT_EQ(attnmf::config::find_key(key.name), &key);
-    // An axis follows a real model key, whose range is then its values'.
+    // An axis follows a real model key, or an integer one (sweep.size: network.size), whose range is
+    // then its values'.
     if (const auto* grid = std::get_if<GridKey>(&key.binds)) {
       const Key* model = attnmf::config::find_key(grid->follows);
       ASSERT_NE(model, nullptr) << key.name;
-      EXPECT_TRUE(std::holds_alternative<RealKey>(model->binds)) << key.name;
+      EXPECT_TRUE(std::holds_alternative<RealKey>(model->binds) || std::holds_alternative<IntegerKey>(model->binds))
+          << key.name;
     }
   }
   // A section's keys stand together, in the order of the sections: the help lists them by section,
@@ -178,7 +180,14 @@ TEST(Keys, EveryRangeIsEnforced) {
         expect_refused(key.name, format(std::nextafter(*r.max, INFINITY)), must);
         expect_in_range(key.name, format(*r.max), must);
       }
-    } else if (const auto* grid = std::get_if<GridKey>(&key.binds)) {
+    } else if (const auto* grid = std::get_if<GridKey>(&key.binds);
+               grid && std::holds_alternative<IntegerKey>(attnmf::config::find_key(grid->follows)->binds)) {
+      const auto& r = std::get<IntegerKey>(attnmf::config::find_key(grid->follows)->binds).range;
+      const std::string must = "every value must be an integer " + r.text() + ", as for " + grid->follows;
+      expect_refused(key.name, std::to_string(r.min - 1), must);
+      expect_refused(key.name, std::to_string(r.min) + ".5", must);
+      expect_refused(key.name, std::to_string(r.min) + "," + std::to_string(r.max) + "0", must);  // (r.max + 1 rounds to r.max)
+    } else if (grid) {
       const auto& r = std::get<RealKey>(attnmf::config::find_key(grid->follows)->binds).range;
       const std::string must = "every value must be " + r.text() + ", as for " + grid->follows;
       const double below = r.min_excluded ? r.min : std::nextafter(r.min, -INFINITY);

@@ -42,7 +42,9 @@ struct RunConfig {
   // How a sweep integrates its points: simd, kLanes points at a time in vector lanes (the default:
   // several times faster), or scalar, one point at a time with the arithmetic of the authors'
   // implementation. attnmf trajectory always uses the scalar engine.
-  enum class Engine { simd, scalar } engine = Engine::simd;
+  // network: not the mean-field map but the finite network it describes, N semantic bits drawn
+  // token by token (NetworkConfig, docs/network.md).
+  enum class Engine { simd, scalar, network } engine = Engine::simd;
   // The simd engine's instruction set: "auto" (attnmf sweep resolves it for all its ranks together),
   // "avx512", "avx2" or "sse2".
   std::string simd_kernel = "auto";
@@ -58,6 +60,9 @@ struct SweepConfig {
   // grid: every point on its own; continuation: along β, each point starts from its neighbour's
   // final window (ContinuationConfig).
   enum class Mode { grid, continuation } mode = Mode::grid;
+  // The network sizes N (run.engine = network): a fourth axis, slowest of all. parse() makes an
+  // unset axis the single value of network.size.
+  Grid size = single_value_grid(99'000);
 };
 std::string_view to_string(SweepConfig::Mode mode);
 
@@ -97,6 +102,17 @@ struct ParallelConfig {
   int block_points = 16;
 };
 
+// run.engine = network (docs/network.md): the finite network of N semantic bits, R independent noise
+// realisations per point.
+struct NetworkConfig {
+  long long size = 99'000;  // N, a multiple of model.semantic_bits
+  int replicas = 1;         // R
+  // How a token is drawn: bit by bit (direct), one binomial per class of bits sharing their weights
+  // (reduced), or whichever is estimated faster at the point's N (auto).
+  enum class Algorithm { automatic, direct, reduced } algorithm = Algorithm::automatic;
+  long long seed = 1;  // the noise: (seed, point, replica) alone
+};
+std::string_view to_string(NetworkConfig::Algorithm algorithm);
 struct Config {
   model::ModelParameters model;
   InitConfig init;
@@ -107,6 +123,7 @@ struct Config {
   AnalysisConfig analysis;
   OutputConfig output;
   ParallelConfig parallel;
+  NetworkConfig network;
 
   // Every key with its resolved value as text, always in the same order ("model.beta" -> "1.27"):
   // what result files store and what two runs compare. Doubles carry 17 significant digits, so

@@ -125,6 +125,10 @@ void write_rows(const Handle& dataset, hsize_t first_row, hsize_t row_count, std
 template <Element T>
 std::vector<T> read_rows(const Handle& dataset, hsize_t first_row, hsize_t row_count,
                          Transfer transfer = Transfer::independent);
+// The same along the second dimension, within entry `outer` of the first:
+// dataset[outer][first_row, first_row + row_count)[...] (a replica's rows of a [R][T][M] dataset).
+template <Element T>
+void write_inner_rows(const Handle& dataset, hsize_t outer, hsize_t first_row, hsize_t row_count, std::span<const T> data);
 
 // One-dimensional datasets of fixed-length UTF-8 strings, as long as the longest one and padded
 // with NUL bytes. Reading also accepts variable-length strings (h5py's default); a string ends

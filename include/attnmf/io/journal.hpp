@@ -26,8 +26,8 @@
 namespace attnmf::io {
 
 // 2: every record carries its start (init.starts), and the exponents their source; 3: and the
-// samples' correlation dimension.
-inline constexpr std::uint32_t journal_format_version = 3;
+// samples' correlation dimension; 4: and a finite-network point's replicas (records::NetworkSummary).
+inline constexpr std::uint32_t journal_format_version = 4;
 
 // A journal or checkpoint that cannot be used: corrupt, truncated where it must not be, of another
 // format version or written by an incompatible build.

@@ -34,6 +34,10 @@ void write_regime_names(const h5::Handle& dataset);
 // returns the one-line legend "0 name, 1 name, …" for descriptions.
 std::string write_code_names(const h5::Handle& dataset, std::span<const std::string_view> names);
 model::Window read_window(const h5::Handle& file, std::string_view path);
+// A finite-network file's /network (docs/network.md), once its datasets exist: the group's
+// attributes (replicas, algorithm, seed, what the datasets mean) and the code tables of
+// /network/algorithm, /network/distance_kind and /network/reference/regime.
+void write_network_description(const h5::Handle& file, const config::Config& config);
 
 // /provenance attributes: host, user-visible command line, start and end time, library versions.
 struct Provenance {

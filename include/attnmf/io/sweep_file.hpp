@@ -62,6 +62,7 @@ class SweepFile {
   long long points_ = 0;
   int starts_ = 1;
   bool has_starts_ = false;
+  int replicas_ = 0;  // network.replicas of a finite-network sweep, 0 otherwise
 };
 
 // After the collective close: what only rank 0 adds, serially (failure reasons, provenance).

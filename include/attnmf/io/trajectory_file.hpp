@@ -25,6 +25,10 @@ class TrajectoryWriter {
   ~TrajectoryWriter();
 
   void write_rows(long long first_row, const records::RecordedRows& rows);
+  // run.engine = network: replica r's rows of /network/{mo_se,mo,att} [R][T][M].
+  void write_network_rows(int replica, long long first_row, const records::RecordedRows& rows);
+  // /network's statistics of every replica against the mean-field reference (docs/network.md).
+  void write_network(const records::NetworkSummary& summary);
   // /analysis: what a sweep point records of `result` (regime, period, exponents and their source,
   // indicators, crossings) and, when asked for, the running Lyapunov estimates [rows][k] of
   // result.lyapunov_trace, one every `trace_every` recorded steps.
@@ -42,6 +46,7 @@ class TrajectoryWriter {
   SpaceReserve reserve_;
   h5::File file_;
   h5::Handle datasets_[6];
+  h5::Handle network_[3];  // mo_se, mo, att [R][T][M] (run.engine = network)
   bool finished_ = false;
 };
 

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "attnmf/analysis/finite_size.hpp"
 #include "attnmf/analysis/point_analysis.hpp"
 #include "attnmf/model/window.hpp"
 
@@ -29,6 +30,19 @@ inline constexpr std::array<std::string_view, 4> kStartOriginNames = {"configure
 enum class LyapunovSource : std::uint8_t { none = 0, running = 1, floquet = 2 };
 inline constexpr std::array<std::string_view, 3> kLyapunovSourceNames = {"none", "running estimate", "floquet"};
 
+// A finite-network point's own results (run.engine = network, docs/network.md): its replicas, each
+// compared with the mean-field reference at the same (β, γ, ε) (analysis::compare_network).
+struct NetworkSummary {
+  long long size = 0;         // N; 0 for a point of the mean-field map
+  std::uint8_t algorithm = 0;  // model::NetworkAlgorithm that ran
+  analysis::Regime reference_regime = analysis::Regime::undetermined;
+  int reference_period = 0;
+  std::vector<double> reference_samples;  // [S][M], oldest first
+  analysis::DistanceKind kind = analysis::DistanceKind::none;
+  std::vector<double> distance, tracking;     // [R]
+  std::vector<std::int8_t> recognised;        // [R]: 1 or 0
+  std::vector<double> mean, deviation, bias;  // [R][M]
+};
 // One start's result. A grid point has init.starts of them (docs/attractors.md); start 0 is the
 // configured initial condition (or, in a continuation, the chain's), and its result is what
 // /points holds.
@@ -52,6 +66,7 @@ struct PointResult {
   int period = 0;
   model::Window final_window;
   double seconds = 0.0;  // compute time: provenance, not a result
+  NetworkSummary network;  // a finite-network point's replicas (network.size > 0)
   // The running exponent estimates every PipelineOptions::lyapunov_trace tangent steps (attnmf
   // trajectory); not journalled.
   std::vector<std::vector<double>> lyapunov_trace;

@@ -30,9 +30,14 @@ void serialize(Archive& a, attnmf::analysis::PointAnalysis& p, unsigned) {
 }
 
 template <class Archive>
+void serialize(Archive& a, attnmf::records::NetworkSummary& n, unsigned) {
+  a& n.size& n.algorithm& n.reference_regime& n.reference_period& n.reference_samples& n.kind& n.distance& n.tracking&
+      n.recognised& n.mean& n.deviation& n.bias;
+}
+template <class Archive>
 void serialize(Archive& a, attnmf::records::PointResult& r, unsigned) {
   a& r.index& r.start& r.status& r.error& r.analysis& r.lyapunov& r.lyapunov_estimate& r.lyapunov_source& r.zero_one&
-      r.zero_band& r.regime& r.paper_regime& r.period& r.final_window& r.seconds& r.correlation_dimension;
+      r.zero_band& r.regime& r.paper_regime& r.period& r.final_window& r.seconds& r.correlation_dimension& r.network;
 }
 
 template <class Archive>

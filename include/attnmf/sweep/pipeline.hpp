@@ -49,7 +49,8 @@ struct PipelineControl {
   // One-lane engines only: every recorded step's full record (records::RecordedRows), handed over
   // in blocks of `block_rows` rows with the index of the block's first row (row r is step
   // transient + r).
-  std::function<void(long long first_row, const records::RecordedRows& rows)> rows;
+  using RowSink = std::function<void(long long first_row, const records::RecordedRows& rows)>;
+  RowSink rows;
   std::size_t block_rows = 1 << 16;
 };
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "attnmf/config/config.hpp"
+#include "attnmf/model/network.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
 #include "attnmf/records/point.hpp"
@@ -32,6 +33,17 @@ using config::SweepGrid;
 // instruction set run.simd_kernel, where "auto" means this CPU's best (attnmf sweep resolves "auto"
 // for all its ranks together before computing).
 std::string engine_name(const config::Config& config);
+// engine_name's value for run.engine = network.
+inline constexpr const char* kNetworkEngine = "network";
+// The algorithm a finite-network point of `layout` runs with: network.algorithm, auto resolved by
+// model::faster_algorithm.
+model::NetworkAlgorithm network_algorithm(const config::Config& config, const model::NetworkLayout& layout);
+// A finite-network point's result (docs/network.md): replica 0's, with every replica compared with
+// the mean-field reference (records::NetworkSummary), and as its regime the reference's when replica 0
+// is recognised on that attractor (undetermined otherwise), as its period the reference's for a
+// recognised fixed point or orbit.
+records::PointResult combine_network(const records::PointResult& reference, std::vector<records::PointResult> replicas,
+                                     long long size, model::NetworkAlgorithm algorithm, int features);
 // The instruction set of the simd engine alone (as engine_name for run.engine = simd).
 std::string simd_kernel(const config::Config& config);
 
@@ -90,6 +102,9 @@ class PointComputer {
   // At most points_per_task() points that share their step count and positional window.
   // At most points_per_task() runs at the same stage.
   std::vector<Outcome> compute_block(std::span<const RunSpec> runs, const std::atomic<bool>* stop) const;
+  // A finite-network run (run.engine = network, docs/network.md): the mean-field reference and the
+  // replicas, one after the other, each through the pipeline; stopped, it starts afresh next time.
+  Outcome compute_network(const RunSpec& run, const std::atomic<bool>* stop) const;
   // The window a run of a point begins from when nothing else is given: the checkpoint, or the
   // window of the initial token, for start 0 and the chains; its random window for the others.
   model::Window start_window(const model::MeanFieldMap& map, long long index, int start) const;
