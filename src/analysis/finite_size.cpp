@@ -77,8 +77,9 @@ NetworkComparison compare_network(const std::vector<double>& network, const std:
     case DistanceKind::none: break;
     case DistanceKind::fixed_point:
     case DistanceKind::orbit: {
-      const int period = c.kind == DistanceKind::fixed_point ? 1 : reference_period;
-      const std::vector<double> orbit = orbit_points(reference, features, period);
+      // A fixed point of the map may still turn with the positional code (period L in the window):
+      // its points, like an orbit's, are the reference's last period.
+      const std::vector<double> orbit = orbit_points(reference, features, reference_period);
       const std::size_t p = orbit.size() / M;
       // Each sample's nearest orbit point, and its squared distance.
       std::vector<std::size_t> nearest(rows);
@@ -105,7 +106,17 @@ NetworkComparison compare_network(const std::vector<double>& network, const std:
           if (distance_to(r + 1, predicted) <= distance_to(r + 1, nearest[r + 1])) ++followed;
         }
         c.tracking = static_cast<double>(followed) / static_cast<double>(rows - 1);
+      }
+      if (c.kind == DistanceKind::orbit) {
         c.recognised = c.tracking >= settings.tracking_threshold;
+      } else {
+        // Noise around a point, not another state: the mean within one deviation of it.
+        double bias = 0.0, deviation = 0.0;
+        for (std::size_t a = 0; a < M; ++a) {
+          bias += c.bias[a] * c.bias[a];
+          deviation += c.deviation[a] * c.deviation[a];
+        }
+        c.recognised = bias <= deviation;
       }
       break;
     }

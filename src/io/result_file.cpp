@@ -143,8 +143,9 @@ void write_network_description(const h5::Handle& file, const config::Config& con
                                        "(reference/): distance by distance_kind (fixed point: rms distance of m^o_se "
                                        "from it; orbit: rms distance of m^o_se to the nearest orbit point; "
                                        "distribution: Wasserstein-1 distance of the m^o_se,0 samples; -1: none), "
-                                       "tracking = the fraction of steps that follow the orbit, recognised = tracking "
-                                       ">= 0.9 or a distribution distance <= 0.1 of the reference's standard "
+                                       "tracking = the fraction of steps that follow the orbit; recognised: an orbit "
+                                       "when tracking >= 0.9, a fixed point when |bias| <= |deviation|, a "
+                                       "distribution when its distance is <= 0.1 of the reference's standard "
                                        "deviation; mean, deviation, bias [replica][feature] of m^o_se (bias: mean "
                                        "minus the reference's mean)"));
   if (h5::exists(file, "network/algorithm"))

@@ -3,17 +3,21 @@
 // pure functions of two sets of recorded m^o_se samples, the network's and the mean field's.
 //
 // The distance depends on the reference's attractor:
-//  * fixed point (a recurrence whose points all coincide in m^o_se, to 1e-9): the root-mean-square
-//    distance of the network's samples from it — bias and fluctuations together, ~N^(−1/2);
+//  * fixed point (the reference's regime, or a recurrence whose points all coincide in m^o_se, to
+//    1e-9): the root-mean-square distance of the network's samples from it — bias and fluctuations
+//    together, ~N^(−1/2). A fixed point of the map may turn with the positional code (a recurrence
+//    of period L): the distance is then to the nearest of its points, as for an orbit;
 //  * orbit (a recurrence of period p > 1 through distinct points): the root-mean-square distance of
 //    each sample from the nearest of the orbit's p points (the reference's last p samples);
 //  * distribution (an aperiodic reference: quasi-periodic, chaotic, …): the Wasserstein-1 distance
 //    between the two sample distributions of m^o_se,0 (the mean absolute difference of the sorted
 //    samples, the smaller set's quantiles matched in the larger one).
-// Recognised: a fixed point or an orbit when at least `tracking_threshold` of the network's steps
-// follow the orbit — the sample after a step lies nearest (ties allowed) to the orbit point after
-// the one nearest the sample before; a distribution when its distance is at most
-// `distribution_threshold` times the standard deviation of the reference's m^o_se,0.
+// Recognised: an orbit when at least `tracking_threshold` of the network's steps follow it — the
+// sample after a step lies nearest (ties allowed) to the orbit point after the one nearest the sample
+// before (`tracking`, also given for a fixed point); a fixed point when the network's mean lies
+// within its standard deviation of it (|bias| ≤ |deviation|, over the features: noise around the
+// point, not another state); a distribution when its distance is at most `distribution_threshold`
+// times the standard deviation of the reference's m^o_se,0.
 #include <array>
 #include <cstdint>
 #include <limits>
