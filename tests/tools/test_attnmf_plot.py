@@ -6,7 +6,8 @@
 `inputs` (the ctest fixture) writes the input files into --data: a trajectory, a 1-D and a 2-D sweep
 made by the attnmf executable at small sizes, and synthetic sweep files written here with h5py whose
 regimes and Lyapunov exponents are known (every regime, some pending and failed points), among them
-multistart and continuation sweeps with known coexisting attractors and hysteresis. The other
+multistart and continuation sweeps with known coexisting attractors and hysteresis. The finite_size
+cases write their own synthetic network sweeps (run.engine = network) and need no attnmf. The other
 cases render figures and check that each is a PNG or PDF of the requested size that is not blank and
 shows what it should (the regime colours where regimes are drawn), or that bad input is refused with
 exit status 2 and one line on stderr.
@@ -314,6 +315,101 @@ def write_continuation_sweep(path, chains, lyapunov=True):
     write_attractor_sweep(path, [220.0], starts, "continuation", direction=direction, lyapunov=lyapunov)
 
 
+# A sweep run with run.engine = network (docs/file-format.md): the finite network at several sizes N beside
+# the mean-field reference at the same (beta, gamma, epsilon). Point p = ((i_size * n_epsilon + i_epsilon)
+# * n_gamma + i_gamma) * n_beta + i_beta.
+FINITE_SIZES = np.array([990, 9900, 99000, 990000, 9900000], dtype=np.int64)
+FINITE_BETA = np.array([1.25, 1.27])
+FINITE_PREFACTOR = (2.0, 0.5)     # distance = C N^(-1/2) (1 + small noise), per beta
+FINITE_FAILED = (1, 0)            # (i_beta, i_size) of the failed point
+DISTANCE_KIND_NAMES = {-1: "none", 0: "fixed point", 1: "orbit", 2: "distribution"}
+
+
+def finite_size_recognised(i_beta, i_size, replicas):
+    """beta index 0 (a period-4 orbit): one replica of three recognised at N = 9900, all from 99000 on; beta
+    index 1 (a chaotic band, by distribution): all recognised at the two largest N."""
+    if i_beta % 2 == 0:
+        return [1] * replicas if i_size >= 2 else [int(i_size == 1 and r == 1) for r in range(replicas)]
+    return [1] * replicas if i_size >= 3 else [0] * replicas
+
+
+def write_finite_size_sweep(path, beta=FINITE_BETA, sizes=FINITE_SIZES, replicas=3, pending=False):
+    """A beta x 1 gamma x 1 epsilon x sizes network sweep whose replicas' distances follow C N^(-1/2) with 2 %
+    noise; beta index 0 is on a periodic orbit (distance kind orbit), index 1 on a chaotic band (kind
+    distribution), recognised as in finite_size_recognised; point FINITE_FAILED failed. With pending, every
+    point is pending."""
+    n_beta, n_size, n_samples, features = len(beta), len(sizes), 40, 3
+    n = n_beta * n_size
+    rng = np.random.default_rng(5)
+    status = np.ones(n, dtype=np.uint8)
+    regime = np.full(n, -1, dtype=np.int8)
+    reference_regime = np.zeros(n, dtype=np.int8)
+    period = np.zeros(n, dtype=np.int32)
+    kind = np.zeros(n, dtype=np.int8)
+    distance = np.full((n, replicas), np.nan)
+    tracking = np.full((n, replicas), np.nan)
+    recognised = np.full((n, replicas), -1, dtype=np.int8)
+    algorithm = np.zeros(n, dtype=np.uint8)
+    size = np.zeros(n, dtype=np.int64)
+    for i_size, N in enumerate(sizes):
+        for i_beta in range(n_beta):
+            p = i_size * n_beta + i_beta
+            size[p] = N
+            periodic = i_beta % 2 == 0
+            reference_regime[p], period[p], kind[p] = (1, 4, 1) if periodic else (3, 0, 2)
+            if pending or (i_beta, i_size) == FINITE_FAILED:
+                status[p] = 0 if pending else 2
+                kind[p] = -1
+                continue
+            algorithm[p] = 0 if N < 100000 else 1
+            prefactor = FINITE_PREFACTOR[i_beta % len(FINITE_PREFACTOR)]
+            distance[p] = prefactor * N ** -0.5 * (1 + 0.02 * rng.standard_normal(replicas))
+            recognised[p] = finite_size_recognised(i_beta, i_size, replicas)
+            if periodic:
+                tracking[p] = np.where(recognised[p] == 1, 0.99, 0.4)
+            regime[p] = reference_regime[p] if recognised[p, 0] == 1 else -1
+    mean = rng.normal(0.0, 0.1, (n, replicas, features))
+    reference = rng.normal(0.0, 0.1, (n, n_samples, features))
+    samples = np.where((status == 1)[:, None, None], rng.normal(0.0, 0.1, (n, n_samples, features)), np.nan)
+    with h5py.File(path, "w") as f:
+        f.attrs["kind"] = "sweep"
+        for key, value in {"model.features": str(features), "model.context": "4", "weights.seed": "1",
+                           "model.gamma": "220", "model.epsilon": "0.02", "weights.correlations": "segments",
+                           "run.engine": "network", "network.replicas": str(replicas)}.items():
+            f.attrs[key] = value
+        f["grid/beta"] = np.asarray(beta, dtype=float)
+        f["grid/gamma"] = np.array([220.0])
+        f["grid/epsilon"] = np.array([0.02])
+        f["grid/size"] = np.asarray(sizes, dtype=np.int64)
+        f["points/status"] = status
+        f["points/status"].attrs["codes"] = np.array([0, 1, 2], dtype=np.int64)
+        f["points/status"].attrs["names"] = [b"pending", b"done", b"failed"]
+        f["points/regime"] = regime
+        f["points/period"] = np.where(regime == 1, period, 0).astype(np.int32)
+        f["points/samples"] = samples
+        group = f.create_group("network")
+        group.attrs["replicas"] = np.int64(replicas)
+        group.attrs["algorithm"] = "auto"
+        group["size"] = size
+        group["algorithm"] = algorithm
+        group["algorithm"].attrs["codes"] = np.array([0, 1], dtype=np.int64)
+        group["algorithm"].attrs["names"] = [b"direct", b"reduced"]
+        group["distance"] = distance
+        group["distance_kind"] = kind
+        group["distance_kind"].attrs["codes"] = np.array(list(DISTANCE_KIND_NAMES), dtype=np.int64)
+        group["distance_kind"].attrs["names"] = [name.encode() for name in DISTANCE_KIND_NAMES.values()]
+        group["tracking"] = tracking
+        group["recognised"] = recognised
+        group["mean"] = mean
+        group["deviation"] = np.abs(mean)
+        group["bias"] = mean - reference.mean(axis=1)[:, None, :]
+        group["reference/regime"] = reference_regime
+        group["reference/period"] = period
+        group["reference/samples"] = reference
+        for name in ("points/regime", "network/reference/regime"):
+            f[name].attrs["codes"] = np.array(list(REGIME_NAMES), dtype=np.int64)
+            f[name].attrs["names"] = [label.encode() for label in REGIME_NAMES.values()]
+
 # --------------------------------------------------------------------------------------------
 # Checking figures
 
@@ -597,7 +693,8 @@ def case_errors(opts):
 
 
 def case_help(opts):
-    for command in ("bifurcation", "lyapunov", "trajectory", "phase-diagram", "attractors", "continuation"):
+    for command in ("bifurcation", "lyapunov", "trajectory", "phase-diagram", "attractors", "continuation",
+                    "finite-size"):
         _, result = plot(opts, command, "--help")
         check(result.returncode == 0, f"{command} --help exited {result.returncode}: {result.stderr}")
         for option in ("-o", "--size", "--dpi", "--title"):
@@ -808,6 +905,113 @@ def case_continuation(opts):
     refused(opts, "continuation", continuation, "-o", out(opts, "range.png"), "--beta-range", 2, 3, says="no beta")
 
 
+def case_finite_size(opts):
+    """The finite network against the mean-field limit: the mean distance over the replicas and its fitted
+    slope (-1/2 by construction), the regime each N shows, the recognised fractions, --fit-from."""
+    module = load_script(opts.plot)
+    sweep = out(opts, "finite-size.h5")
+    write_finite_size_sweep(sweep)
+    figure = render(opts, "finite-size", sweep, "-o", out(opts, "finite-size.png"), "--size", 8, 7, "--dpi", 80)
+    # beta index 0 shows the periodic orbit from N = 99000 on, undetermined below; index 1 the chaotic band at
+    # the two largest N.
+    check_png(figure, (8, 7), 80, colours=[REGIME_COLOURS[1], REGIME_COLOURS[3], REGIME_COLOURS[-1]],
+              min_pixels=40, skip_top=0.15)
+    figure = render(opts, "finite-size", sweep, "-o", out(opts, "finite-size.pdf"), "--fit-from", 99000,
+                    "--beta-index", 1)
+    pdf_size(figure)
+
+    with h5py.File(sweep, "r") as f:
+        distance = np.asarray(f["network/distance"])
+        recognised = np.asarray(f["network/recognised"])
+    n_beta = len(FINITE_BETA)
+    slopes = []
+    for i_beta in range(n_beta):
+        points = np.arange(len(FINITE_SIZES)) * n_beta + i_beta
+        keep = [i for i in range(len(FINITE_SIZES)) if (i_beta, i) != FINITE_FAILED]
+        fit = module.fit_power_law(FINITE_SIZES[keep], distance[points[keep]].mean(axis=1))
+        check(fit is not None and abs(fit[0] + 0.5) < 0.03 and fit[2] == len(keep),
+              f"beta index {i_beta}: fitted {fit}, expected a slope of about -0.5 over {len(keep)} sizes")
+        check(abs(fit[1] / FINITE_PREFACTOR[i_beta] - 1) < 0.1, f"beta index {i_beta}: prefactor {fit[1]}, "
+              f"expected about {FINITE_PREFACTOR[i_beta]}")
+        slopes.append(fit[0])
+    check(module.fit_power_law([990, 9900], [1.0, np.nan]) is None, "a fit through one point")
+    check(module.fit_power_law(FINITE_SIZES, FINITE_SIZES ** -0.5, fit_from=9900000) is None,
+          "a fit through the sizes >= the largest alone")
+    slope = module.fit_power_law(FINITE_SIZES, 3.0 * FINITE_SIZES ** -0.5, fit_from=99000)
+    check(slope is not None and slope[2] == 3 and abs(slope[0] + 0.5) < 1e-9, f"--fit-from: {slope}")
+
+    # What the figure holds: per beta the done sizes, the replicas' mean distance and standard error, the
+    # recognised fractions, and the slope in the curve's label.
+    result = module.ResultFile(sweep)
+    network = module.NetworkSweep(result)
+    arguments = module.build_parser().parse_args(["finite-size", sweep, "-o", "unused.png"])
+    curves, _ = module.finite_size_curves(network, arguments)
+    check(len(curves) == n_beta, f"{len(curves)} curves, expected one per beta ({n_beta})")
+    for i_beta, curve in enumerate(curves):
+        keep = [i for i in range(len(FINITE_SIZES)) if (i_beta, i) != FINITE_FAILED]
+        points = np.array(keep) * n_beta + i_beta
+        check(np.array_equal(curve["sizes"], FINITE_SIZES[keep]), f"beta index {i_beta}: sizes {curve['sizes']}")
+        check(np.allclose(curve["distance"], distance[points].mean(axis=1)), "the mean over the replicas")
+        error = distance[points].std(axis=1, ddof=1) / np.sqrt(distance.shape[1])
+        check(np.allclose(curve["error"], error), "the standard error over the replicas")
+        expected = np.array([np.mean(module.np.asarray(
+            finite_size_recognised(i_beta, i, distance.shape[1])) == 1) for i in keep])
+        check(np.allclose(curve["recognised"], expected) and np.allclose(curve["recognised"],
+              (recognised[points] == 1).mean(axis=1)), f"beta index {i_beta}: recognised {curve['recognised']}, "
+              f"expected {expected}")
+        check(abs(curve["fit"][0] - slopes[i_beta]) < 1e-12, "the figure's fit is not the fit of its points")
+    drawn = module.plot_finite_size(arguments)
+    top, bottom = drawn.axes
+    texts = [t.get_text() for legend in [top.get_legend()] for t in legend.get_texts()]
+    for i_beta, slope in enumerate(slopes):
+        wanted = f"β = {FINITE_BETA[i_beta]:.6g}: slope {slope:.2f}".replace("-", "−")
+        check(wanted in texts, f"no legend entry {wanted!r} in {texts}")
+        print(f"beta index {i_beta}: fitted slope {slope:.3f} (expected -0.5)")
+    check(any("N^{-1/2}" in t for t in texts), f"no N^(-1/2) guide in the legend: {texts}")
+    ylabel = top.get_ylabel()
+    check("to the orbit" in ylabel and "W_1" in ylabel, f"the y label names the kinds: {ylabel!r}")
+    check(top.get_xscale() == "log" and top.get_yscale() == "log", "the distance panel is not log-log")
+    # The guide goes through the first curve's largest N with slope -1/2.
+    guide = [line for line in top.get_lines() if line.get_linestyle() == "--"]
+    check(len(guide) == 1, f"expected one dashed guide, found {len(guide)}")
+    x, y = np.asarray(guide[0].get_xdata(), dtype=float), np.asarray(guide[0].get_ydata(), dtype=float)
+    anchor = distance[(len(FINITE_SIZES) - 1) * n_beta].mean()
+    check(np.allclose(y, anchor * (x / FINITE_SIZES[-1]) ** -0.5), "the guide is not N^(-1/2) through the first "
+          "curve's largest N")
+    fractions = [np.asarray(line.get_ydata()) for line in bottom.get_lines()]
+    check(len(fractions) == n_beta and np.allclose(fractions[0], [0, 1 / 3, 1, 1, 1]),
+          f"recognised panel: {fractions}")
+    title = drawn._suptitle.get_text()
+    check("R = 3 replicas" in title and "algorithm auto: direct 5, reduced 4" in title, f"title {title!r}")
+
+    # --fit-from beyond every size but the largest: no fit, said in the label.
+    arguments = module.build_parser().parse_args(["finite-size", sweep, "-o", "unused.png", "--fit-from", "9900000"])
+    drawn = module.plot_finite_size(arguments)
+    texts = [t.get_text() for t in drawn.axes[0].get_legend().get_texts()]
+    check(sum("no fit" in t for t in texts) == n_beta, f"--fit-from 9900000 should leave no fit: {texts}")
+    print("finite-size curves, fits, guide and recognised fractions are right")
+
+
+def case_finite_size_errors(opts):
+    """Files the finite-size figure refuses: not a network sweep, every point pending, too many curves, an
+    index out of range."""
+    plain = out(opts, "not-network.h5")
+    write_synthetic_sweep(plain)
+    refused(opts, "finite-size", plain, "-o", out(opts, "not-network.png"),
+            says="not a finite-network sweep (no /network); run attnmf sweep with run.engine = network")
+    pending = out(opts, "pending.h5")
+    write_finite_size_sweep(pending, pending=True)
+    refused(opts, "finite-size", pending, "-o", out(opts, "pending.png"), says="none of the 10 points")
+    many = out(opts, "many.h5")
+    write_finite_size_sweep(many, beta=np.linspace(1.2, 1.3, 9))
+    refused(opts, "finite-size", many, "-o", out(opts, "many.png"), says="at most 8")
+    figure = render(opts, "finite-size", many, "-o", out(opts, "many-selected.png"), "--beta-index", 0, 1, 8,
+                    "--size", 6, 5, "--dpi", 80)
+    check_png(figure, (6, 5), 80, colours=[REGIME_COLOURS[1], REGIME_COLOURS[3]], skip_top=0.15)
+    refused(opts, "finite-size", many, "-o", out(opts, "index.png"), "--beta-index", 9, says="--beta-index 9")
+    refused(opts, "finite-size", many, "-o", out(opts, "index.png"), "--gamma-index", 1, says="--gamma-index 1")
+    refused(opts, "finite-size", many, "-o", out(opts, "figure.svg"), says=".png or .pdf")
+
 CASES = {
     "inputs": make_inputs,
     "bifurcation": case_bifurcation,
@@ -821,6 +1025,8 @@ CASES = {
     "density": case_density,
     "attractors": case_attractors,
     "continuation": case_continuation,
+    "finite_size": case_finite_size,
+    "finite_size_errors": case_finite_size_errors,
 }
 
 
