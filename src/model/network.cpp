@@ -30,10 +30,6 @@ class DirectSampler final : public TokenSampler {
  public:
   DirectSampler(const Weights& weights, const NetworkLayout& layout)
       : layout_(layout), words_(static_cast<std::size_t>((layout.size + 63) / 64)), token_(words_) {
-    if (direct_bytes(layout) > kDirectMaxBytes)
-      throw std::invalid_argument("network.algorithm = direct at N = " + std::to_string(layout.size) + " needs " +
-                                  std::to_string(direct_bytes(layout) / 1e9) +
-                                  " GB for its packed weights; use network.algorithm = reduced or auto");
     const int M = layout.features;
     packed_.assign(static_cast<std::size_t>(4 * M) * words_, 0);
     for (int f = 0; f < 4; ++f)
@@ -164,7 +160,13 @@ NoiseStream::NoiseStream(unsigned long long seed, long long point, int replica) 
 
 std::unique_ptr<TokenSampler> make_token_sampler(const Weights& weights, const NetworkLayout& layout,
                                                  NetworkAlgorithm algorithm) {
-  if (algorithm == NetworkAlgorithm::direct) return std::make_unique<DirectSampler>(weights, layout);
+  if (algorithm == NetworkAlgorithm::direct) {
+    if (direct_bytes(layout) > kDirectMaxBytes)
+      throw std::invalid_argument("network.algorithm = direct at N = " + std::to_string(layout.size) + " needs " +
+                                  std::to_string(direct_bytes(layout) / 1e9) +
+                                  " GB for its packed weights and token; use network.algorithm = reduced or auto");
+    return std::make_unique<DirectSampler>(weights, layout);
+  }
   return std::make_unique<ReducedSampler>(layout);
 }
 
