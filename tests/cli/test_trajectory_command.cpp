@@ -100,6 +100,36 @@ TEST_F(TrajectoryCommand, StartsFromAToken) {
     for (int a = 0; a < 3; ++a) EXPECT_NEAR(att[t * 3 + a], expected[t][1 + a], 1e-9);
 }
 
+// run.engine = network: /trajectory is replica 0, /network every replica and its comparison with
+// the mean-field reference, which the log names.
+TEST_F(TrajectoryCommand, TheFiniteNetworkWritesEveryReplica) {
+  const Result r = run(config() + " --run.engine network --network.size 9900 --network.replicas 3 --model.beta 1.1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("mean-field reference: fixed point"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("reduced algorithm (3 classes of bits)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("3 of them recognised"), std::string::npos) << r.output;
+  h5::File file = h5::File::open(dir / "out.h5", h5::Access::read_only);
+  for (const char* name : {"mo_se", "mo", "att"})
+    EXPECT_EQ(h5::dims(h5::open_dataset(file, std::string("network/") + name)), (std::vector<hsize_t>{3, 2000, 3})) << name;
+  const auto network = h5::read_all<double>(h5::open_dataset(file, "network/mo_se"));
+  const auto replica0 = h5::read_all<double>(h5::open_dataset(file, "trajectory/mo_se"));
+  EXPECT_TRUE(std::equal(replica0.begin(), replica0.end(), network.begin()));
+  EXPECT_FALSE(std::equal(replica0.begin(), replica0.end(), network.begin() + 6000)) << "replica 1 is replica 0";
+  const auto distance = h5::read_all<double>(h5::open_dataset(file, "network/distance"));
+  ASSERT_EQ(distance.size(), 3U);
+  for (double d : distance) EXPECT_NEAR(d, 0.027, 0.01);  // ~2.7 / sqrt(N) at beta = 1.1
+  EXPECT_EQ(h5::read_attribute<std::int64_t>(h5::open_group(file, "network"), "replicas"), 3);
+  EXPECT_EQ(h5::read_attribute<std::string>(h5::open_group(file, "network"), "algorithm"), "auto");
+  EXPECT_EQ(h5::read_all<std::int8_t>(h5::open_dataset(file, "analysis/regime")), (std::vector<std::int8_t>{0}));
+  // A size the weights cannot be repeated to: refused before anything is written.
+  fs::remove(dir / "out.h5");
+  const Result bad = run(config() + " --run.engine network --network.size 1000");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("network.size = 1000: must be a multiple of model.semantic_bits = 99"), std::string::npos)
+      << bad.output;
+  EXPECT_TRUE(wrote_nothing());
+}
+
 // One test per class of configuration error: exit code 2, the key named, no file written.
 struct BadInput {
   const char* name;

@@ -316,6 +316,37 @@ TEST(SweepMpi, CoexistingAttractorsAreReportedWithTheirBasins) {
   MPI_Barrier(MPI_COMM_WORLD);
 }
 
+// The finite network over a (β, N) grid: every point's /points and /network rows are those of the
+// point computed alone, whichever rank and thread drew its noise.
+TEST(SweepMpi, FiniteNetworkPointsAreThoseOfASerialRun) {
+  const fs::path path = shared_path("network");
+  const config::Config cfg =
+      small_sweep(path, 2, 2, "network",
+                  {"--sweep.beta", "1.1,1.27,1.4", "--sweep.epsilon", "0.02", "--sweep.size", "990,9900",
+                   "--network.replicas", "2", "--run.steps", "6000", "--run.transient", "3000"});
+  const sweep::SweepSummary summary = sweep::run_sweep(MPI_COMM_WORLD, cfg, {});
+  if (world_rank() == 0) {
+    EXPECT_EQ(summary.done, 6);
+    const model::Weights weights = model::draw_weights(cfg.model);
+    const sweep::PointComputer computer(cfg, weights);
+    const h5::File file = h5::File::open(path, h5::Access::read_only);
+    EXPECT_EQ(h5::read_all<std::int64_t>(h5::open_dataset(file, "grid/size")), (std::vector<std::int64_t>{990, 9900}));
+    for (long long p = 0; p < computer.grid().size(); ++p) {
+      const records::PointResult r = computer.compute(p);
+      ASSERT_EQ(r.status, records::PointStatus::done) << r.error;
+      expect_identical<double>(file, "points/samples", r.analysis.samples, 300 * 3, p);
+      expect_identical<double>(file, "network/distance", r.network.distance, 2, p);
+      expect_identical<double>(file, "network/deviation", r.network.deviation, 2 * 3, p);
+      expect_identical<double>(file, "network/reference/samples", r.network.reference_samples, 300 * 3, p);
+      expect_identical<std::int64_t>(file, "network/size", {r.network.size}, 1, p);
+      expect_identical<std::int8_t>(file, "points/regime", {static_cast<std::int8_t>(analysis::code(r.regime))}, 1, p);
+      EXPECT_EQ(r.network.size, p < 3 ? 990 : 9900);
+    }
+    fs::remove(path);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
 TEST(SweepMpi, RefusesAnExistingFile) {
   const fs::path path = shared_path("existing");
   if (world_rank() == 0) {

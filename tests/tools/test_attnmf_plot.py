@@ -69,6 +69,9 @@ def make_inputs(opts):
                      "35000", "--analysis.samples", "1000"],
         "grid.h5": ["sweep", "--sweep.beta", "1.25:1.29:6", "--sweep.gamma", "200:240:5", "--run.steps",
                     "30000", "--run.transient", "25000", "--analysis.samples", "500"],
+        "network.h5": ["sweep", "--run.engine", "network", "--sweep.beta", "1.1,1.4", "--sweep.size",
+                       "990,9900,99000", "--network.replicas", "2", "--run.steps", "8000", "--run.transient",
+                       "3000", "--analysis.samples", "5000"],
     }
     for name, arguments in jobs.items():
         path = os.path.join(opts.data, name)
@@ -992,6 +995,26 @@ def case_finite_size(opts):
     print("finite-size curves, fits, guide and recognised fractions are right")
 
 
+def case_finite_size_network(opts):
+    """The finite-size figure of a network sweep attnmf wrote: at beta = 1.1 (a fixed point) the distance
+    falls as N^(-1/2), and every N shows the fixed point."""
+    module = load_script(opts.plot)
+    sweep = data(opts, "network.h5")
+    figure = render(opts, "finite-size", sweep, "-o", out(opts, "network.png"), "--size", 8, 7, "--dpi", 80)
+    check_png(figure, (8, 7), 80, colours=[REGIME_COLOURS[0]], skip_top=0.15)
+    with h5py.File(sweep, "r") as f:
+        sizes = np.asarray(f["grid/size"])
+        distance = np.asarray(f["network/distance"])
+        kind = np.asarray(f["network/distance_kind"])
+        regime = np.asarray(f["points/regime"])
+    fixed = np.arange(len(sizes)) * 2  # beta index 0 of 2
+    check(list(kind[fixed]) == [0] * len(sizes) and list(regime[fixed]) == [0] * len(sizes),
+          f"beta = 1.1: kinds {kind[fixed]}, regimes {regime[fixed]}, expected the fixed point at every N")
+    fit = module.fit_power_law(sizes, distance[fixed].mean(axis=1))
+    check(fit is not None and abs(fit[0] + 0.5) < 0.15, f"beta = 1.1: fitted {fit}, expected a slope of about -0.5")
+    print(f"network sweep: slope {fit[0]:.3f} at beta = 1.1")
+
+
 def case_finite_size_errors(opts):
     """Files the finite-size figure refuses: not a network sweep, every point pending, too many curves, an
     index out of range."""
@@ -1026,6 +1049,7 @@ CASES = {
     "attractors": case_attractors,
     "continuation": case_continuation,
     "finite_size": case_finite_size,
+    "finite_size_network": case_finite_size_network,
     "finite_size_errors": case_finite_size_errors,
 }
 
