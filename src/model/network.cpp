@@ -56,6 +56,10 @@ class DirectSampler final : public TokenSampler {
       always_[static_cast<std::size_t>(c)] = p >= 1.0;
       threshold_[static_cast<std::size_t>(c)] = p >= 1.0 ? 0 : static_cast<std::uint64_t>(std::ldexp(p, 64));
     }
+    // The generator's state in locals: stores into the token could otherwise alias it, and the
+    // compiler would reload it for every bit.
+    NoiseStream local = noise;
+    std::uint64_t* __restrict token = token_.data();
     std::uint64_t word = 0;
     int bit = 0;
     std::size_t w = 0;
@@ -64,15 +68,16 @@ class DirectSampler final : public TokenSampler {
       const std::uint64_t threshold = threshold_[c];
       const std::uint64_t always = always_[c] ? 1 : 0;
       for (long long r = 0; r < layout_.repeat; ++r) {
-        word |= ((noise() < threshold ? std::uint64_t{1} : std::uint64_t{0}) | always) << bit;
+        word |= (static_cast<std::uint64_t>(local() < threshold) | always) << bit;
         if (++bit == 64) {
-          token_[w++] = word;
+          token[w++] = word;
           word = 0;
           bit = 0;
         }
       }
     }
-    if (bit > 0) token_[w] = word;
+    if (bit > 0) token[w] = word;
+    noise = local;
     const int M = layout_.features;
     for (int fa = 0; fa < 4 * M; ++fa) {
       const std::uint64_t* row = packed_.data() + static_cast<std::size_t>(fa) * words_;
@@ -178,7 +183,7 @@ NetworkAlgorithm faster_algorithm(const NetworkLayout& layout) {
   // Measured on the development machine (bench/bench_network.cpp, docs/network.md): the direct
   // algorithm's token costs about kDirectPerBit per bit, the reduced one about kReducedPerClass per
   // class; the rest of a step is the same for both.
-  constexpr double kDirectPerBit = 1.6e-9, kReducedPerClass = 1.0e-7;
+  constexpr double kDirectPerBit = 3.3e-9, kReducedPerClass = 1.0e-7;
   const double direct = kDirectPerBit * static_cast<double>(layout.size);
   const double reduced = kReducedPerClass * layout.classes();
   return direct < reduced && direct_bytes(layout) <= kDirectMaxBytes ? NetworkAlgorithm::direct : NetworkAlgorithm::reduced;

@@ -88,7 +88,7 @@ class TokenSampler {
 std::unique_ptr<TokenSampler> make_token_sampler(const Weights& weights, const NetworkLayout& layout,
                                                  NetworkAlgorithm algorithm);
 
-// The algorithm estimated faster for `layout` (docs/network.md: direct costs about a nanosecond per
+// The algorithm estimated faster for `layout` (docs/network.md: direct costs about 3 ns per
 // bit, reduced a binomial draw per class), and the memory the direct one needs.
 NetworkAlgorithm faster_algorithm(const NetworkLayout& layout);
 double direct_bytes(const NetworkLayout& layout);
