@@ -183,9 +183,12 @@ void print_sweep(const h5::Handle& file, const fs::path& path, bool journal_pres
     if (journal_present) out << "; continue with: " << resume_command(command_line, path);
     out << '\n';
   }
+  const bool network = h5::exists(file, "grid/size");
   out << "grid: " << h5::dims(h5::open_dataset(file, "grid/beta"))[0] << " beta x "
       << h5::dims(h5::open_dataset(file, "grid/gamma"))[0] << " gamma x "
-      << h5::dims(h5::open_dataset(file, "grid/epsilon"))[0] << " epsilon = " << n << " points\n";
+      << h5::dims(h5::open_dataset(file, "grid/epsilon"))[0] << " epsilon";
+  if (network) out << " x " << h5::dims(h5::open_dataset(file, "grid/size"))[0] << " network sizes";
+  out << " = " << n << " points\n";
   char percent[32];
   std::snprintf(percent, sizeof percent, "%.1f",
                 100.0 * static_cast<double>(by_status[1] + by_status[2]) / static_cast<double>(std::max<std::size_t>(n, 1)));
@@ -204,6 +207,25 @@ void print_sweep(const h5::Handle& file, const fs::path& path, bool journal_pres
     out << "starts per point: " << starts << "; done points by the number of attractors their starts reached:";
     for (const auto& [attractors, points] : by_count) out << ' ' << attractors << ": " << points << ';';
     out << (h5::exists(file, "attractors") ? " (/attractors)\n" : " (/attractors is written when the sweep closes)\n");
+  }
+  if (network && h5::exists(file, "network/recognised")) {
+    // The finite network: per size, how many done points were recognised on their mean-field attractor.
+    const auto sizes = h5::read_all<std::int64_t>(h5::open_dataset(file, "grid/size"));
+    const auto size = h5::read_all<std::int64_t>(h5::open_dataset(file, "network/size"));
+    const auto recognised = h5::read_all<std::int8_t>(h5::open_dataset(file, "network/recognised"));
+    const auto replicas = h5::read_attribute<std::int64_t>(h5::open_group(file, "network"), "replicas");
+    out << "finite network, " << replicas << " replicas per point; done points whose replica 0 is recognised on its "
+        << "mean-field attractor, by N:";
+    for (const std::int64_t N : sizes) {
+      long long done = 0, seen = 0;
+      for (std::size_t i = 0; i < n && i < size.size(); ++i)
+        if (status[i] == 1 && size[i] == N) {
+          ++done;
+          seen += recognised[i * static_cast<std::size_t>(replicas)] == 1;
+        }
+      out << ' ' << N << ": " << seen << '/' << done << ';';
+    }
+    out << " (/network)\n";
   }
   if (by_status[2] > 0 && h5::exists(file, "points/error")) {
     const auto errors = h5::read_string_dataset(file, "points/error");

@@ -272,9 +272,11 @@ void SweepRun::announce() const {
   if (options_.resume && (already_ > 0 || !journal_.in_flight.empty()))
     spdlog::info("resuming: {} of {} points already done, {} to continue mid-trajectory", already_, points_,
                  journal_.in_flight.size());
-  spdlog::info("sweep of {} points ({} beta x {} gamma x {} epsilon), {} steps each, on {} ranks x {} threads, {} engine; "
+  const std::size_t sizes = computer_.grid().sizes().size();
+  spdlog::info("sweep of {} points ({} beta x {} gamma x {} epsilon{}), {} steps each, on {} ranks x {} threads, {} engine; "
                "writing {}",
                points_, computer_.grid().beta().size(), computer_.grid().gamma().size(), computer_.grid().epsilon().size(),
+               config_.run.engine == config::RunConfig::Engine::network ? fmt::format(" x {} network sizes", sizes) : "",
                config_.run.steps, comm_.size(), threads_, computer_.engine_description(), config_.output.file.string());
   if (starts_ > 1 || continuation_)
     spdlog::info("{} starts per point{}", starts_,
