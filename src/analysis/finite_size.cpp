@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace attnmf::analysis {
@@ -26,7 +27,33 @@ std::vector<double> orbit_points(const std::vector<double>& reference, int featu
   return {reference.end() - static_cast<std::ptrdiff_t>(p * static_cast<std::size_t>(features)), reference.end()};
 }
 
+// W1 between two sets of values (sorted here): the mean absolute difference of the smaller set's
+// values and the larger set's at the same quantiles (i + 1/2) / n.
+double wasserstein(std::vector<double> x, std::vector<double> y) {
+  std::sort(x.begin(), x.end());
+  std::sort(y.begin(), y.end());
+  const std::vector<double>& small = x.size() <= y.size() ? x : y;
+  const std::vector<double>& large = x.size() <= y.size() ? y : x;
+  double sum = 0.0;
+  for (std::size_t i = 0; i < small.size(); ++i) {
+    const auto j = static_cast<std::size_t>((static_cast<double>(i) + 0.5) / static_cast<double>(small.size()) *
+                                            static_cast<double>(large.size()));
+    sum += std::abs(small[i] - large[std::min(j, large.size() - 1)]);
+  }
+  return sum / static_cast<double>(small.size());
+}
+
 }  // namespace
+
+double sampling_floor(const std::vector<double>& reference, int features) {
+  if (features <= 0) return std::numeric_limits<double>::quiet_NaN();
+  const std::size_t rows = reference.size() / static_cast<std::size_t>(features);
+  if (rows < 2) return std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> first, second;
+  for (std::size_t r = 0; r < rows; ++r)
+    (r < rows / 2 ? first : second).push_back(reference[r * static_cast<std::size_t>(features)]);
+  return wasserstein(std::move(first), std::move(second));
+}
 
 DistanceKind distance_kind(Regime reference_regime, int reference_period, const std::vector<double>& reference_samples,
                            int features) {
@@ -124,18 +151,7 @@ NetworkComparison compare_network(const std::vector<double>& network, const std:
       std::vector<double> x(rows), y(reference_rows);
       for (std::size_t r = 0; r < rows; ++r) x[r] = network[r * M];
       for (std::size_t r = 0; r < reference_rows; ++r) y[r] = reference[r * M];
-      std::sort(x.begin(), x.end());
-      std::sort(y.begin(), y.end());
-      const std::vector<double>& small = x.size() <= y.size() ? x : y;
-      const std::vector<double>& large = x.size() <= y.size() ? y : x;
-      double sum = 0.0;
-      for (std::size_t i = 0; i < small.size(); ++i) {
-        // The large set's value at the small set's quantile (i + 1/2) / n.
-        const auto j = static_cast<std::size_t>((static_cast<double>(i) + 0.5) / static_cast<double>(small.size()) *
-                                                static_cast<double>(large.size()));
-        sum += std::abs(small[i] - large[std::min(j, large.size() - 1)]);
-      }
-      c.distance = sum / static_cast<double>(small.size());
+      c.distance = wasserstein(x, y);
       double spread = 0.0;
       for (double v : y) spread += (v - reference_mean[0]) * (v - reference_mean[0]);
       spread = std::sqrt(spread / static_cast<double>(y.size()));

@@ -118,6 +118,7 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
     step([&] { d["network_bias"] = h5::create_dataset<double>(f.file_, "network/bias", {n, R, M}, {}, not_a_number); });
     step([&] { d["reference_regime"] = h5::create_dataset<std::int8_t>(f.file_, "network/reference/regime", {n}, {}, std::int8_t{-1}); });
     step([&] { d["reference_period"] = h5::create_dataset<std::int32_t>(f.file_, "network/reference/period", {n}); });
+    step([&] { d["reference_floor"] = h5::create_dataset<double>(f.file_, "network/reference/floor", {n}, {}, not_a_number); });
     if (S > 0)
       step([&] { d["reference_samples"] = h5::create_dataset<double>(f.file_, "network/reference/samples", {n, S, M}, {}, not_a_number); });
     step([&] { write_network_description(f.file_, config); });
@@ -249,6 +250,7 @@ void SweepFile::write_point(const records::PointResult& r) {
       h5::write_rows<double>(d.at("network_bias"), row, 1, x.bias);
       one("reference_regime", static_cast<std::int8_t>(analysis::code(x.reference_regime)));
       one("reference_period", static_cast<std::int32_t>(x.reference_period));
+      one("reference_floor", x.floor);
       if (samples_ > 0 && x.reference_samples.size() == static_cast<std::size_t>(samples_) * M)
         h5::write_rows<double>(d.at("reference_samples"), row, 1, x.reference_samples);
     }

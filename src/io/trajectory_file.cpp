@@ -80,6 +80,7 @@ void TrajectoryWriter::write_network(const records::NetworkSummary& x) {
   put("bias", {R, M}, x.bias);
   put("reference/regime", {1}, std::vector<std::int8_t>{static_cast<std::int8_t>(analysis::code(x.reference_regime))});
   put("reference/period", {1}, std::vector<std::int32_t>{x.reference_period});
+  put("reference/floor", {1}, std::vector<double>{x.floor});
   if (M > 0) put("reference/samples", {x.reference_samples.size() / M, M}, x.reference_samples);
 }
 

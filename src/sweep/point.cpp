@@ -67,6 +67,8 @@ records::NetworkSummary summarise_network(const PointResult& reference, const st
     else
       c.mean = c.deviation = c.bias = std::vector<double>(static_cast<std::size_t>(features), std::numeric_limits<double>::quiet_NaN());
     s.kind = c.kind;
+    if (c.kind == analysis::DistanceKind::distribution)
+      s.floor = analysis::sampling_floor(reference.analysis.samples, features);
     s.distance.push_back(c.distance);
     s.tracking.push_back(c.tracking);
     s.recognised.push_back(c.recognised ? 1 : 0);

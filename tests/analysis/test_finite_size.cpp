@@ -91,6 +91,11 @@ TEST(FiniteSize, ADistributionsDistanceIsWassersteinOne) {
   const auto d = compare_network(shifted, reference, 2, Regime::quasi_periodic, 0);
   EXPECT_NEAR(d.distance, 0.1, 1e-9);  // a translation by 0.1
   EXPECT_FALSE(d.recognised);          // 0.1 > 0.1 · 0.29, the reference's standard deviation
+  // Sampling alone: two halves of one sample set of uniform values are ~n^(-1/2) apart.
+  const double floor = attnmf::analysis::sampling_floor(reference, 2);
+  EXPECT_GT(floor, 0.0);
+  EXPECT_LT(floor, 0.01);
+  EXPECT_TRUE(std::isnan(attnmf::analysis::sampling_floor({1.0, 2.0}, 2)));
   // Samples of another length: the smaller set's quantiles.
   const std::vector<double> half(shifted.begin(), shifted.begin() + 20000);
   EXPECT_NEAR(compare_network(half, reference, 2, Regime::chaotic, 0).distance, 0.1, 0.01);

@@ -54,4 +54,9 @@ NetworkComparison compare_network(const std::vector<double>& network, const std:
                                   int features, Regime reference_regime, int reference_period,
                                   const FiniteSizeSettings& settings = {});
 
+// The distance that sampling alone makes for a distribution (DistanceKind::distribution): the
+// Wasserstein-1 distance between the first and the second half of the reference's m^o_se,0 samples,
+// under which two sample sets of that length do not tell distributions apart. NaN below 2 rows.
+double sampling_floor(const std::vector<double>& reference, int features);
+
 }  // namespace attnmf::analysis

@@ -39,6 +39,8 @@ struct NetworkSummary {
   int reference_period = 0;
   std::vector<double> reference_samples;  // [S][M], oldest first
   analysis::DistanceKind kind = analysis::DistanceKind::none;
+  // For a distribution, the distance sampling alone makes (analysis::sampling_floor); NaN otherwise.
+  double floor = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> distance, tracking;     // [R]
   std::vector<std::int8_t> recognised;        // [R]: 1 or 0
   std::vector<double> mean, deviation, bias;  // [R][M]

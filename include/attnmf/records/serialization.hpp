@@ -32,7 +32,7 @@ void serialize(Archive& a, attnmf::analysis::PointAnalysis& p, unsigned) {
 template <class Archive>
 void serialize(Archive& a, attnmf::records::NetworkSummary& n, unsigned) {
   a& n.size& n.algorithm& n.reference_regime& n.reference_period& n.reference_samples& n.kind& n.distance& n.tracking&
-      n.recognised& n.mean& n.deviation& n.bias;
+      n.recognised& n.mean& n.deviation& n.bias& n.floor;
 }
 template <class Archive>
 void serialize(Archive& a, attnmf::records::PointResult& r, unsigned) {
