@@ -141,58 +141,56 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
     // The pipeline of a sweep point, with every recorded step written out.
     sweep::PipelineOptions options = sweep::pipeline_options(cfg);
     options.lyapunov_trace = cfg.analysis.lyapunov_trace;
-    const long long indices[1] = {0};
-    // One run through the pipeline; false when it was stopped or failed (said so).
-    const auto run = [&](dynamics::Engine& e, const sweep::PipelineOptions& o, sweep::PipelineControl::RowSink rows,
-                         const std::string& what, records::PointResult& result) {
+    records::PointResult result;
+    if (!network) {
       sweep::PipelineControl control;
       control.progress = progress;
-      control.rows = std::move(rows);
-      records::Outcome outcome = std::move(sweep::run_pipeline(e, indices, {}, o, control).front());
-      steps_before += cfg.run.steps;
+      control.rows = [&](long long first_row, const records::RecordedRows& rows) { writer.write_rows(first_row, rows); };
+      const long long indices[1] = {0};
+      records::Outcome outcome = std::move(sweep::run_pipeline(*engine, indices, {}, options, control).front());
       if (std::holds_alternative<records::PartialPoint>(outcome)) {
-        spdlog::warn("stopped by signal {} after {} steps of {}; no file written", stop_signal(), e.steps_done(), what);
-        return false;
+        spdlog::warn("stopped by signal {} after {} steps; no file written", stop_signal(), engine->steps_done());
+        return exit_interrupted;
       }
       result = std::move(std::get<records::PointResult>(outcome));
       if (result.status != records::PointStatus::done) {
-        spdlog::error("attnmf trajectory failed: {}{}; no file written", what.empty() ? "" : what + ": ", result.error);
-        return false;
+        spdlog::error("attnmf trajectory failed: {}; no file written", result.error);
+        return exit_failure;
       }
-      return true;
-    };
-    records::PointResult result;
-    if (!network) {
-      if (!run(*engine, options, [&](long long first, const records::RecordedRows& rows) { writer.write_rows(first, rows); },
-               "", result))
-        return stop_requested() ? exit_interrupted : exit_failure;
     } else {
-      records::PointResult reference;
-      if (!run(*engine, options, {}, "the mean-field reference", reference))
-        return stop_requested() ? exit_interrupted : exit_failure;
-      sweep::PipelineOptions network_options = options;
-      network_options.lyapunov = 0;
-      network_options.lyapunov_trace = 0;
-      const model::NetworkAlgorithm algorithm = sweep::network_algorithm(cfg, *layout);
-      spdlog::info("mean-field reference: {}{}; the network: N = {}, {} replicas, {} algorithm ({} classes of bits)",
-                   analysis::to_string(reference.regime),
-                   reference.period > 0 ? " (period " + std::to_string(reference.period) + ")" : std::string(),
-                   cfg.network.size, cfg.network.replicas, model::kNetworkAlgorithmNames[static_cast<int>(algorithm)],
-                   layout->classes());
-      std::vector<records::PointResult> replicas(static_cast<std::size_t>(cfg.network.replicas));
-      for (int r = 0; r < cfg.network.replicas; ++r) {
-        auto replica = dynamics::make_network_engine(
-            *map, weights, start,
-            {.size = cfg.network.size, .algorithm = algorithm, .seed = static_cast<unsigned long long>(cfg.network.seed),
-             .point = 0, .replica = r});
-        const auto rows = [&, r](long long first, const records::RecordedRows& block) {
-          if (r == 0) writer.write_rows(first, block);
-          writer.write_network_rows(r, first, block);
+      sweep::PipelineControl control;
+      control.progress = progress;
+      sweep::NetworkHooks hooks;
+      bool first_run = true;
+      hooks.begin = [&](const std::string&) {
+        if (!first_run) steps_before += cfg.run.steps;
+        first_run = false;
+      };
+      hooks.reference_done = [&](const records::PointResult& reference, model::NetworkAlgorithm algorithm,
+                                 const model::NetworkLayout& classes) {
+        spdlog::info("mean-field reference: {}{}; the network: N = {}, {} replicas, {} algorithm ({} classes of bits)",
+                     analysis::to_string(reference.regime),
+                     reference.period > 0 ? " (period " + std::to_string(reference.period) + ")" : std::string(),
+                     cfg.network.size, cfg.network.replicas, model::kNetworkAlgorithmNames[static_cast<int>(algorithm)],
+                     classes.classes());
+      };
+      hooks.rows = [&](int replica) -> sweep::PipelineControl::RowSink {
+        return [&, replica](long long first, const records::RecordedRows& block) {
+          if (replica == 0) writer.write_rows(first, block);
+          writer.write_network_rows(replica, first, block);
         };
-        if (!run(*replica, network_options, rows, "network replica " + std::to_string(r), replicas[static_cast<std::size_t>(r)]))
-          return stop_requested() ? exit_interrupted : exit_failure;
+      };
+      records::Outcome outcome =
+          sweep::run_network_point(cfg, weights, *map, start, 0, cfg.network.size, options, control, hooks);
+      if (std::holds_alternative<records::PartialPoint>(outcome)) {
+        spdlog::warn("stopped by signal {}; no file written", stop_signal());
+        return exit_interrupted;
       }
-      result = sweep::combine_network(reference, std::move(replicas), cfg.network.size, algorithm, cfg.model.features);
+      result = std::move(std::get<records::PointResult>(outcome));
+      if (result.status != records::PointStatus::done) {
+        spdlog::error("attnmf trajectory failed: {}; no file written", result.error);
+        return exit_failure;
+      }
       writer.write_network(result.network);
       io::write_network_description(writer.file(), cfg);
       double distance = 0.0;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <limits>
 #include <map>
+#include <optional>
 #include <memory>
 #include <stdexcept>
 #include <tuple>
@@ -245,74 +246,88 @@ std::vector<Outcome> PointComputer::compute_block(std::span<const RunSpec> runs,
   return with_starts(run_pipeline(*engine, indices, from, runs[0].continued ? continued_options_ : options_, control));
 }
 
+Outcome run_network_point(const config::Config& config, const model::Weights& weights, const model::MeanFieldMap& map,
+                          const model::Window& start, long long index, long long size, const PipelineOptions& options,
+                          const PipelineControl& control, const NetworkHooks& hooks) {
+  PointResult failed;
+  failed.index = index;
+  failed.status = PointStatus::failed;
+  // Stopped: the point starts again from its first step (its replicas' generators are not saved).
+  const auto stopped = [&] {
+    PartialPoint partial;
+    partial.index = index;
+    partial.window = start;
+    return Outcome{std::move(partial)};
+  };
+  const long long indices[1] = {index};
+  const auto run = [&](dynamics::Engine& engine, const PipelineOptions& o, const std::string& what,
+                       PipelineControl::RowSink rows) -> std::optional<Outcome> {
+    if (hooks.begin) hooks.begin(what);
+    PipelineControl c = control;
+    c.rows = std::move(rows);
+    Outcome outcome = std::move(run_pipeline(engine, indices, {}, o, c).front());
+    if (std::holds_alternative<PartialPoint>(outcome)) return stopped();
+    if (const auto& r = std::get<PointResult>(outcome); r.status != PointStatus::done) {
+      failed.error = what + ": " + r.error;
+      return failed;
+    }
+    return outcome;
+  };
+  // The mean-field reference: the scalar engine from the same start, with the configured exponents.
+  auto reference_engine = dynamics::make_scalar_engine(map, start);
+  std::optional<Outcome> reference = run(*reference_engine, options, "the mean-field reference", {});
+  if (!std::holds_alternative<PointResult>(*reference) || std::get<PointResult>(*reference).status != PointStatus::done)
+    return std::move(*reference);
+  const PointResult& mean_field = std::get<PointResult>(*reference);
+  const model::NetworkLayout layout = model::network_layout(weights, size);
+  const model::NetworkAlgorithm algorithm = network_algorithm(config, layout);
+  if (hooks.reference_done) hooks.reference_done(mean_field, algorithm, layout);
+  PipelineOptions network_options = options;
+  network_options.lyapunov = 0;
+  network_options.lyapunov_trace = 0;
+  std::vector<PointResult> replicas;
+  for (int r = 0; r < config.network.replicas; ++r) {
+    const dynamics::NetworkSpec spec{.size = size,
+                                     .algorithm = algorithm,
+                                     .seed = static_cast<unsigned long long>(config.network.seed),
+                                     .point = index,
+                                     .replica = r};
+    auto engine = dynamics::make_network_engine(map, weights, start, spec);
+    std::optional<Outcome> outcome =
+        run(*engine, network_options, "network replica " + std::to_string(r), hooks.rows ? hooks.rows(r) : nullptr);
+    if (!std::holds_alternative<PointResult>(*outcome) || std::get<PointResult>(*outcome).status != PointStatus::done)
+      return std::move(*outcome);
+    replicas.push_back(std::move(std::get<PointResult>(*outcome)));
+  }
+  return combine_network(mean_field, std::move(replicas), size, algorithm, map.features());
+}
+
 Outcome PointComputer::compute_network(const RunSpec& run, const std::atomic<bool>* stop) const {
   const auto started = std::chrono::steady_clock::now();
   const double earlier = run.from ? run.from->seconds : 0.0;
-  const auto seconds = [&] {
-    return earlier + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  };
   const GridPoint point = grid_.point(run.index);
-  PointResult failed;
-  failed.index = run.index;
-  failed.start = run.start;
-  failed.status = PointStatus::failed;
+  Outcome outcome;
   try {
     const model::MeanFieldMap map(point_parameters(config_, point), *weights_);
     const model::Window start = run.window ? *run.window : start_window(map, run.index, run.start);
-    // Stopped, a network point starts again from step 0 next time: its replicas' noise streams are
-    // not checkpointed, and a point's numbers depend on its index alone, so nothing but time is lost.
-    const auto stopped = [&] {
-      PartialPoint partial;
-      partial.index = run.index;
-      partial.start = run.start;
-      partial.window = start;
-      partial.seconds = seconds();
-      return Outcome{std::move(partial)};
-    };
     PipelineControl control;
     control.stop = stop;
-    const long long indices[1] = {run.index};
-    // The mean-field reference: the scalar engine from the same start, with the configured exponents.
-    auto reference_engine = dynamics::make_scalar_engine(map, start);
-    Outcome reference = std::move(run_pipeline(*reference_engine, indices, {}, options_, control).front());
-    if (std::holds_alternative<PartialPoint>(reference)) return stopped();
-    const PointResult& mean_field = std::get<PointResult>(reference);
-    if (mean_field.status != PointStatus::done) {
-      failed.error = "the mean-field reference failed: " + mean_field.error;
-      failed.seconds = seconds();
-      return failed;
-    }
-    const model::NetworkLayout layout = model::network_layout(*weights_, point.size);
-    const model::NetworkAlgorithm algorithm = network_algorithm(config_, layout);
-    PipelineOptions network_options = options_;
-    network_options.lyapunov = 0;
-    std::vector<PointResult> replicas;
-    for (int r = 0; r < config_.network.replicas; ++r) {
-      const dynamics::NetworkSpec spec{.size = point.size,
-                                       .algorithm = algorithm,
-                                       .seed = static_cast<unsigned long long>(config_.network.seed),
-                                       .point = run.index,
-                                       .replica = r};
-      auto engine = dynamics::make_network_engine(map, *weights_, start, spec);
-      Outcome outcome = std::move(run_pipeline(*engine, indices, {}, network_options, control).front());
-      if (std::holds_alternative<PartialPoint>(outcome)) return stopped();
-      PointResult& replica = std::get<PointResult>(outcome);
-      if (replica.status != PointStatus::done) {
-        failed.error = "network replica " + std::to_string(r) + ": " + replica.error;
-        failed.seconds = seconds();
-        return failed;
-      }
-      replicas.push_back(std::move(replica));
-    }
-    PointResult result = combine_network(mean_field, std::move(replicas), point.size, algorithm, map.features());
-    result.start = run.start;
-    result.seconds = seconds();
-    return result;
+    outcome = run_network_point(config_, *weights_, map, start, run.index, point.size, options_, control);
   } catch (const std::exception& e) {
+    PointResult failed;
+    failed.index = run.index;
+    failed.status = PointStatus::failed;
     failed.error = e.what();
-    failed.seconds = seconds();
-    return failed;
+    outcome = std::move(failed);
   }
+  const double seconds = earlier + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::visit(
+      [&](auto& o) {
+        o.start = run.start;
+        o.seconds = seconds;
+      },
+      outcome);
+  return outcome;
 }
 
 }  // namespace attnmf::sweep

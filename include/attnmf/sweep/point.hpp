@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <optional>
 #include <span>
@@ -44,6 +45,25 @@ model::NetworkAlgorithm network_algorithm(const config::Config& config, const mo
 // recognised fixed point or orbit.
 records::PointResult combine_network(const records::PointResult& reference, std::vector<records::PointResult> replicas,
                                      long long size, model::NetworkAlgorithm algorithm, int features);
+// What a caller of run_network_point may watch: each run beginning ("the mean-field reference",
+// "network replica r"), the reference's result with the algorithm the replicas will use, and where
+// replica r's recorded rows go (one-lane engines: every replica is one; null for none).
+struct NetworkHooks {
+  std::function<void(const std::string& what)> begin;
+  std::function<void(const records::PointResult& reference, model::NetworkAlgorithm, const model::NetworkLayout&)>
+      reference_done;
+  std::function<PipelineControl::RowSink(int replica)> rows;
+};
+// One finite-network point (docs/network.md) through the pipeline: the mean-field reference (the
+// scalar engine from `start`, with `options`' exponents), then network.replicas replicas of size
+// `size` (no exponents), combined by combine_network. Stopped (control.stop, or control.progress
+// returning false), a PartialPoint at step 0 of `start`: the point starts again, with the same
+// numbers, next time. A run that fails makes the point fail, naming the run. Throws
+// std::invalid_argument for a size or algorithm the weights cannot take.
+records::Outcome run_network_point(const config::Config& config, const model::Weights& weights,
+                                   const model::MeanFieldMap& map, const model::Window& start, long long index,
+                                   long long size, const PipelineOptions& options, const PipelineControl& control,
+                                   const NetworkHooks& hooks = {});
 // The instruction set of the simd engine alone (as engine_name for run.engine = simd).
 std::string simd_kernel(const config::Config& config);
 
@@ -102,8 +122,7 @@ class PointComputer {
   // At most points_per_task() points that share their step count and positional window.
   // At most points_per_task() runs at the same stage.
   std::vector<Outcome> compute_block(std::span<const RunSpec> runs, const std::atomic<bool>* stop) const;
-  // A finite-network run (run.engine = network, docs/network.md): the mean-field reference and the
-  // replicas, one after the other, each through the pipeline; stopped, it starts afresh next time.
+  // A finite-network run (run.engine = network): run_network_point at the run's grid point.
   Outcome compute_network(const RunSpec& run, const std::atomic<bool>* stop) const;
   // The window a run of a point begins from when nothing else is given: the checkpoint, or the
   // window of the initial token, for start 0 and the chains; its random window for the others.
