@@ -26,6 +26,7 @@ import h5py
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.colors  # noqa: E402
 import matplotlib.image  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -325,6 +326,7 @@ FINITE_SIZES = np.array([990, 9900, 99000, 990000, 9900000], dtype=np.int64)
 FINITE_BETA = np.array([1.25, 1.27])
 FINITE_PREFACTOR = (2.0, 0.5)     # distance = C N^(-1/2) (1 + small noise), per beta
 FINITE_FAILED = (1, 0)            # (i_beta, i_size) of the failed point
+FINITE_PERIOD = 4                 # the period of the mean-field orbit at the even beta indices
 DISTANCE_KIND_NAMES = {-1: "none", 0: "fixed point", 1: "orbit", 2: "distribution"}
 
 
@@ -336,12 +338,29 @@ def finite_size_recognised(i_beta, i_size, replicas):
     return [1] * replicas if i_size >= 3 else [0] * replicas
 
 
+def finite_size_orbit(period=FINITE_PERIOD):
+    """The mean-field orbit of the even beta indices: `period` points on a circle of radius 0.5 in
+    (m^o_se,0, m^o_se,1), with m^o_se,2 = 0.2 cos(2 theta)."""
+    theta = 2 * np.pi * np.arange(period) / period + 0.3
+    return np.stack((0.5 * np.cos(theta), 0.5 * np.sin(theta), 0.2 * np.cos(2 * theta)), axis=1)
+
+
+def finite_size_band(rng, n_samples):
+    """Samples of the chaotic band of the odd beta indices: a noisy ring of radius 0.4, m^o_se,2 a blob."""
+    theta = rng.uniform(0, 2 * np.pi, n_samples)
+    radius = 0.4 + 0.03 * rng.standard_normal(n_samples)
+    return np.stack((radius * np.cos(theta), radius * np.sin(theta), 0.25 * rng.standard_normal(n_samples)), axis=1)
+
+
 def write_finite_size_sweep(path, beta=FINITE_BETA, sizes=FINITE_SIZES, replicas=3, pending=False):
     """A beta x 1 gamma x 1 epsilon x sizes network sweep whose replicas' distances follow C N^(-1/2) with 2 %
     noise; beta index 0 is on a periodic orbit (distance kind orbit), index 1 on a chaotic band (kind
     distribution), recognised as in finite_size_recognised; point FINITE_FAILED failed. With pending, every
-    point is pending."""
-    n_beta, n_size, n_samples, features = len(beta), len(sizes), 40, 3
+    point is pending. The samples: at an even beta index the reference cycles through finite_size_orbit()
+    and the network's samples are those points plus Gaussian noise of std C N^(-1/2); at an odd one both are
+    samples of finite_size_band, the network's with that noise added. Not done points have NaN samples, the
+    failed point also a NaN reference."""
+    n_beta, n_size, n_samples, features = len(beta), len(sizes), 200, 3
     n = n_beta * n_size
     rng = np.random.default_rng(5)
     status = np.ones(n, dtype=np.uint8)
@@ -359,7 +378,7 @@ def write_finite_size_sweep(path, beta=FINITE_BETA, sizes=FINITE_SIZES, replicas
             p = i_size * n_beta + i_beta
             size[p] = N
             periodic = i_beta % 2 == 0
-            reference_regime[p], period[p], kind[p] = (1, 4, 1) if periodic else (3, 0, 2)
+            reference_regime[p], period[p], kind[p] = (1, FINITE_PERIOD, 1) if periodic else (3, 0, 2)
             if pending or (i_beta, i_size) == FINITE_FAILED:
                 status[p] = 0 if pending else 2
                 kind[p] = -1
@@ -372,8 +391,22 @@ def write_finite_size_sweep(path, beta=FINITE_BETA, sizes=FINITE_SIZES, replicas
                 tracking[p] = np.where(recognised[p] == 1, 0.99, 0.4)
             regime[p] = reference_regime[p] if recognised[p, 0] == 1 else -1
     mean = rng.normal(0.0, 0.1, (n, replicas, features))
-    reference = rng.normal(0.0, 0.1, (n, n_samples, features))
-    samples = np.where((status == 1)[:, None, None], rng.normal(0.0, 0.1, (n, n_samples, features)), np.nan)
+    reference = np.full((n, n_samples, features), np.nan)
+    samples = np.full((n, n_samples, features), np.nan)
+    orbit = finite_size_orbit()
+    for p in range(n):
+        i_beta, i_size = p % n_beta, p // n_beta
+        noise = FINITE_PREFACTOR[i_beta % len(FINITE_PREFACTOR)] * sizes[i_size] ** -0.5
+        if i_beta % 2 == 0:
+            reference[p] = orbit[np.arange(n_samples) % FINITE_PERIOD]
+            clean = orbit[(np.arange(n_samples) + i_size) % FINITE_PERIOD]
+        else:
+            reference[p] = finite_size_band(rng, n_samples)
+            clean = finite_size_band(rng, n_samples)
+        if status[p] == 1:
+            samples[p] = clean + noise * rng.standard_normal((n_samples, features))
+        elif status[p] == 2:
+            reference[p] = np.nan
     with h5py.File(path, "w") as f:
         f.attrs["kind"] = "sweep"
         for key, value in {"model.features": str(features), "model.context": "4", "weights.seed": "1",
@@ -1035,6 +1068,129 @@ def case_finite_size_errors(opts):
     refused(opts, "finite-size", many, "-o", out(opts, "index.png"), "--gamma-index", 1, says="--gamma-index 1")
     refused(opts, "finite-size", many, "-o", out(opts, "figure.svg"), says=".png or .pdf")
 
+
+def portrait_panels(figure):
+    """The panels of a --portrait figure (the axes with a title), in the order drawn."""
+    return [axes for axes in figure.axes if axes.get_title()]
+
+
+def case_finite_size_portrait(opts):
+    """finite-size --portrait: one panel per N of replica 0's samples, the mean-field orbit's points as open
+    circles (periodic beta) or its samples as a grey cloud (chaotic beta), shared limits, the titles, pending and
+    failed panels, and the refusals (no single selection, a feature out of range, --features alone)."""
+    module = load_script(opts.plot)
+    sweep = out(opts, "finite-size.h5")
+    write_finite_size_sweep(sweep)
+    n_beta, n_size = len(FINITE_BETA), len(FINITE_SIZES)
+    # Five sizes: 4 columns x 2 rows of 2.7 x 2.6 inches, the legend in the spare slot.
+    size = (2.7 * 4 + 0.6, 2.6 * 2 + 1.1)
+    figure = render(opts, "finite-size", sweep, "--portrait", "--beta-index", 0, "-o", out(opts, "periodic.png"),
+                    "--dpi", 60)
+    # beta index 0: undetermined at the two smallest N (replica 0 not recognised), periodic from 99000 on (the
+    # orbit's open circles are black like the frames, so they are checked on the figure below).
+    check_png(figure, size, 60, colours=[REGIME_COLOURS[1], REGIME_COLOURS[-1]], min_pixels=30,
+              skip_top=0.1, min_ink=0.02)
+    figure = render(opts, "finite-size", sweep, "--portrait", "--beta-index", 1, "--features", 1, 2, "-o",
+                    out(opts, "chaotic.pdf"))
+    width, height = pdf_size(figure)
+    check(abs(width - 72 * size[0]) < 1 and abs(height - 72 * size[1]) < 1, f"{figure} is {width} x {height} pt, "
+          f"expected {72 * size[0]:g} x {72 * size[1]:g}")
+    figure = render(opts, "finite-size", sweep, "--portrait", "--beta-index", 0, "-o", out(opts, "sized.png"),
+                    "--size", 6, 4, "--dpi", 50, "--title", "a portrait")
+    check_png(figure, (6, 4), 50, colours=[REGIME_COLOURS[1]], min_ink=0.02)
+
+    with h5py.File(sweep, "r") as f:
+        distance = np.asarray(f["network/distance"])
+        samples = np.asarray(f["points/samples"])
+        reference = np.asarray(f["network/reference/samples"])
+    mean = distance.mean(axis=1)
+
+    def draw(*options):
+        arguments = module.build_parser().parse_args(["finite-size", sweep, "-o", "unused.png", "--portrait"]
+                                                     + [str(o) for o in options])
+        return module.plot_finite_size(arguments)
+
+    # The periodic beta: a panel per N with its N, mean distance and regime, in the regime's colour; the orbit's
+    # FINITE_PERIOD points as open circles at the reference's last samples; shared limits around the orbit.
+    drawn = draw("--beta-index", 0)
+    panels = portrait_panels(drawn)
+    check(len(panels) == n_size, f"{len(panels)} panels, expected one per N ({n_size})")
+    orbit = finite_size_orbit()
+    for i_size, axes in enumerate(panels):
+        p = i_size * n_beta
+        shown = "periodic" if i_size >= 2 else "undetermined"
+        wanted = f"N = {module.short_number(int(FINITE_SIZES[i_size]))}, d = {module.short_number(mean[p], 2)}"
+        title = axes.get_title()
+        check(title == f"{wanted}\n{shown}", f"panel {i_size}: title {title!r}, expected {wanted!r} and {shown!r}")
+        colour = matplotlib.colors.to_hex(axes.title.get_color())
+        check(colour == REGIME_COLOURS[1 if i_size >= 2 else -1], f"panel {i_size}: title colour {colour}")
+        circles = [c for c in axes.collections if len(c.get_offsets()) == FINITE_PERIOD]
+        check(len(circles) == 1 and np.allclose(circles[0].get_offsets(), reference[p, -FINITE_PERIOD:, :2]) and
+              np.allclose(np.sort(circles[0].get_offsets(), axis=0), np.sort(orbit[:, :2], axis=0)),
+              f"panel {i_size}: the orbit's {FINITE_PERIOD} points are not drawn")
+        check(len(circles[0].get_facecolors()) == 0 or circles[0].get_facecolors()[0][3] == 0,
+              "the orbit's markers are not open")
+        dots = [c for c in axes.collections if len(c.get_offsets()) == samples.shape[1]]
+        check(len(dots) == 1 and np.allclose(dots[0].get_offsets(), samples[p][:, :2]),
+              f"panel {i_size}: replica 0's samples are not the dots")
+        check(axes.get_shared_x_axes().joined(axes, panels[0]) and axes.get_shared_y_axes().joined(axes, panels[0]),
+              f"panel {i_size} does not share its axes")
+    (x0, x1), (y0, y1) = panels[0].get_xlim(), panels[0].get_ylim()
+    spread = [np.percentile(samples[i * n_beta][:, c], q) for i in range(n_size) for c in (0, 1) for q in (1, 99)]
+    check(x0 < -0.5 and x1 > 0.5 and y0 < -0.5 and y1 > 0.5 and max(-x0, x1, -y0, y1) < 0.5 + 0.3,
+          f"limits {x0, x1, y0, y1} should hold the orbit (radius 0.5) and the noisy samples ({spread}) with a margin")
+    check(min(spread) >= min(x0, y0) and max(spread) <= max(x1, y1), "the limits cut the samples' 1..99 %")
+    check("N = 990" in panels[0].get_title() and "N = 9.9e6" in panels[-1].get_title(), "the sizes' style")
+    title = drawn._suptitle.get_text()
+    check("β = 1.25" in title and "periodic, period 4" in title and "replica 0 of R = 3" in title, f"title {title!r}")
+    legend = [t.get_text() for axes in drawn.axes if axes.get_legend() for t in axes.get_legend().get_texts()]
+    check(f"the {FINITE_PERIOD} points of the mean-field orbit" in legend, f"legend {legend}")
+
+    # The chaotic beta, features 1 and 2: the reference's samples as a grey cloud under the dots, the failed
+    # N = 990 an empty panel.
+    drawn = draw("--beta-index", 1, "--features", 1, 2)
+    panels = portrait_panels(drawn)
+    check([t.get_text() for t in panels[0].texts] == ["failed"], f"the failed N: {[t.get_text() for t in panels[0].texts]}")
+    check(not panels[0].collections, "the failed N has points drawn")
+    for i_size, axes in enumerate(panels[1:], start=1):
+        p = i_size * n_beta + 1
+        cloud, dots = axes.collections[0], axes.collections[1]
+        # The reference of the first done point (N = 9900: the failed N = 990 recorded none).
+        check(np.allclose(cloud.get_offsets(), reference[n_beta * 1 + 1][:, 1:3]) and cloud.get_zorder() < dots.get_zorder()
+              and matplotlib.colors.to_hex(cloud.get_facecolors()[0][:3]) == "#c7c7c7",
+              f"panel {i_size}: the reference's grey cloud")
+        check(np.allclose(dots.get_offsets(), samples[p][:, 1:3]), f"panel {i_size}: features 1 and 2")
+        check(axes.get_title().endswith("chaotic" if i_size >= 3 else "undetermined"), f"title {axes.get_title()!r}")
+    check("$m^{o}_{\\mathrm{se},1}$" == panels[-1].get_xlabel(), f"x label {panels[-1].get_xlabel()!r}")
+    title = drawn._suptitle.get_text()
+    check("reference chaotic" in title and "period" not in title.split("\n")[0], f"title {title!r}")
+
+    # A pending N.
+    partly = out(opts, "partly-pending.h5")
+    write_finite_size_sweep(partly)
+    with h5py.File(partly, "r+") as f:
+        f["points/status"][3 * n_beta] = 0
+    sweep, kept = partly, sweep
+    panels = portrait_panels(draw("--beta-index", 0))
+    check([t.get_text() for t in panels[3].texts] == ["pending"] and not panels[3].collections,
+          f"the pending N: {[t.get_text() for t in panels[3].texts]}")
+    sweep = kept
+    print("portrait panels, orbit points, cloud, limits, titles, pending and failed panels are right")
+
+    refused(opts, "finite-size", sweep, "--portrait", "-o", out(opts, "all.png"),
+            says="--portrait draws one (beta, gamma, epsilon), the selection has 2 (2 beta x 1 gamma x 1 epsilon): "
+            "choose one with --beta-index, --gamma-index, --epsilon-index")
+    refused(opts, "finite-size", sweep, "--portrait", "--beta-index", 0, 1, "-o", out(opts, "two.png"),
+            says="the selection has 2")
+    refused(opts, "finite-size", sweep, "--portrait", "--beta-index", 0, "--features", 0, 5, "-o",
+            out(opts, "feature.png"), says="--features 5 is out of range")
+    refused(opts, "finite-size", sweep, "--features", 0, 1, "-o", out(opts, "alone.png"), says="give --portrait")
+    refused(opts, "finite-size", sweep, "--portrait", "--beta-index", 0, "--fit-from", 990, "-o",
+            out(opts, "fit.png"), says="--fit-from")
+    refused(opts, "finite-size", sweep, "--portrait", "--beta-index", 2, "-o", out(opts, "index.png"),
+            says="--beta-index 2")
+
+
 CASES = {
     "inputs": make_inputs,
     "bifurcation": case_bifurcation,
@@ -1051,6 +1207,7 @@ CASES = {
     "finite_size": case_finite_size,
     "finite_size_network": case_finite_size_network,
     "finite_size_errors": case_finite_size_errors,
+    "finite_size_portrait": case_finite_size_portrait,
 }
 
 
