@@ -1045,6 +1045,11 @@ def case_finite_size_network(opts):
           f"beta = 1.1: kinds {kind[fixed]}, regimes {regime[fixed]}, expected the fixed point at every N")
     fit = module.fit_power_law(sizes, distance[fixed].mean(axis=1))
     check(fit is not None and abs(fit[0] + 0.5) < 0.15, f"beta = 1.1: fitted {fit}, expected a slope of about -0.5")
+    with h5py.File(sweep, "r") as f:
+        floor = np.asarray(f["network/reference/floor"])
+    chaos = fixed + 1
+    check(np.isnan(floor[fixed]).all() and (np.isfinite(floor[chaos]) & (floor[chaos] > 0)).all(),
+          f"the sampling floor is for the distributions (beta = 1.4) alone: {floor}")
     print(f"network sweep: slope {fit[0]:.3f} at beta = 1.1")
 
 
