@@ -22,6 +22,7 @@
 #include "attnmf/io/journal.hpp"
 #include "attnmf/io/progress.hpp"
 #include "attnmf/io/result_file.hpp"
+#include "attnmf/model/network.hpp"
 #include "attnmf/version.hpp"
 #include "commands.hpp"
 
@@ -226,6 +227,17 @@ void print_sweep(const h5::Handle& file, const fs::path& path, bool journal_pres
       out << ' ' << N << ": " << seen << '/' << done << ';';
     }
     out << " (/network)\n";
+    // Which algorithm drew the tokens (network.algorithm = auto decides per N).
+    const auto algorithm = h5::read_all<std::uint8_t>(h5::open_dataset(file, "network/algorithm"));
+    std::map<int, long long> by_algorithm;
+    for (std::size_t i = 0; i < n && i < algorithm.size(); ++i)
+      if (status[i] == 1) ++by_algorithm[algorithm[i]];
+    out << "network.algorithm " << h5::read_attribute<std::string>(h5::open_group(file, "network"), "algorithm")
+        << ", done points by the algorithm that ran:";
+    for (const auto& [code, points] : by_algorithm)
+      out << ' ' << (code < static_cast<int>(model::kNetworkAlgorithmNames.size()) ? std::string(model::kNetworkAlgorithmNames[static_cast<std::size_t>(code)]) : std::to_string(code))
+          << ": " << points << ';';
+    out << '\n';
   }
   if (by_status[2] > 0 && h5::exists(file, "points/error")) {
     const auto errors = h5::read_string_dataset(file, "points/error");

@@ -3,10 +3,12 @@
 /grid and /points, bit for bit, as an uninterrupted run.
 
     test_resume.py ATTNMF CONFIG SCENARIO [ENGINE]
-      SCENARIO: kill9 | signals | refusals | corrupt | long-point | kernels | attractors;
+      SCENARIO: kill9 | signals | refusals | corrupt | long-point | kernels | attractors | network;
       ENGINE: simd (default) | scalar
     attractors: kill -9 and SIGUSR1 of a continuation both ways with extra random starts: /starts and
     /attractors, too, are those of the uninterrupted run.
+    network: kill -9 and SIGUSR1 of a finite-network sweep over (beta, N): /network, too, is that of
+    the uninterrupted run (a stopped network point starts again from its first step).
 """
 import hashlib
 import os
@@ -104,7 +106,8 @@ def datasets(path):
     out = {}
     with h5py.File(path, "r") as f:
         def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and name.split("/")[0] in ("grid", "points", "starts", "attractors"):
+            if isinstance(obj, h5py.Dataset) and name.split("/")[0] in ("grid", "points", "starts", "attractors",
+                                                                         "network"):
                 data = obj[...]
                 out[name] = [bytes(x) if isinstance(x, bytes) else x for x in data.tolist()] if data.dtype.kind in "OS" \
                     else data.tobytes()
@@ -121,7 +124,8 @@ def expect_identical(reference, path, what):
     if differing:
         failures.append(f"{what}: not bit-identical to the uninterrupted run: {differing}")
     else:
-        print(f"ok: {what}: /grid, /points, /starts and /attractors identical to the uninterrupted run ({len(a)} datasets)")
+        print(f"ok: {what}: /grid, /points, /starts, /attractors and /network identical to the uninterrupted run "
+              f"({len(a)} datasets)")
 
 
 def expect(condition, what):
@@ -184,6 +188,11 @@ try:
                  "--sweep.mode", "continuation",
                          "--continuation.direction", "both", "--continuation.from", "1.262",
                          "--continuation.transient", "50000", "--init.starts", "4"]
+    if SCENARIO == "network":
+        POINTS = 16
+        extra = ["--run.engine", "network", "--sweep.beta", "1.1:1.4:8", "--sweep.size", "9900,990000",
+                 "--network.replicas", "2", "--run.steps", "400000", "--run.transient", "200000",
+                 "--analysis.samples", "5000", "--analysis.section_max", "100", "--parallel.block_points", "2", "-q"]
     rc, log = run(reference, extra, resume=False)
     assert rc == 0, log
     started = time.time()
@@ -210,6 +219,21 @@ try:
         rc, log = run(out, extra, 3)
         expect(rc == 0, "continuation, SIGUSR1: --resume on 3 ranks completes")
         expect_identical(reference, out, "continuation, SIGUSR1 then --resume on 3 ranks")
+
+    elif SCENARIO == "network":
+        with h5py.File(reference, "r") as f:
+            expect(list(f["grid/size"][...]) == [9900, 990000], "the network sweep's /grid/size")
+            expect((f["points/status"][...] == 1).all(), "every network point is done")
+        kill_trials("finite network, kill -9", "network", extra, seed=20261202, trials=2, attempts=3, wait=(0.3, 1.5))
+        out = os.path.join(work, "network-usr1.h5")
+        p = start(out, extra, 2)
+        wait_for_progress(out, p, points=2)
+        p.send_signal(signal.SIGUSR1)
+        log, _ = p.communicate(timeout=60)
+        expect(p.returncode == 3, f"finite network, SIGUSR1: exit code 3 (got {p.returncode})" + ("" if p.returncode == 3 else "\n" + log[-4000:]))
+        rc, log = run(out, extra, 3)
+        expect(rc == 0, "finite network, SIGUSR1: --resume on 3 ranks completes")
+        expect_identical(reference, out, "finite network, SIGUSR1 then --resume on 3 ranks")
 
     elif SCENARIO == "signals":
         for name, sig, ranks in (("SIGTERM", signal.SIGTERM, 1), ("SIGINT", signal.SIGINT, 1), ("SIGUSR1", signal.SIGUSR1, 2)):
