@@ -9,7 +9,6 @@
 #include "attnmf/analysis/classification.hpp"
 #include "attnmf/config/config.hpp"
 #include "attnmf/dynamics/engine.hpp"
-#include "attnmf/dynamics/network_engine.hpp"
 #include "attnmf/io/result_file.hpp"
 #include "attnmf/model/network.hpp"
 #include "attnmf/sweep/point.hpp"
@@ -75,8 +74,7 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
   model::Weights weights;
   std::optional<model::MeanFieldMap> map;
   model::Window start;
-  // The scalar engine; with run.engine = network, the mean-field reference of the network's replicas.
-  std::unique_ptr<dynamics::Engine> engine;
+  std::unique_ptr<dynamics::Engine> engine;  // the scalar engine (run.engine = network: none)
   const bool network = cfg.run.engine == config::RunConfig::Engine::network;
   std::optional<model::NetworkLayout> layout;
   try {
@@ -91,12 +89,13 @@ int trajectory_command(int argc, const char* const argv[], const std::string& co
     } else {
       start = model::token_window(*map, model::initial_token(weights, cfg.init.token));
     }
-    engine = dynamics::make_scalar_engine(*map, start);
-    if (network) {
+    if (!network) {
+      engine = dynamics::make_scalar_engine(*map, start);
+    } else {
+      // A size the weights cannot be repeated to, or direct packed weights beyond the memory limit,
+      // are refused here, before any file is touched.
       layout = model::network_layout(weights, cfg.network.size);
-      // The direct algorithm's packed weights are checked here, before any file is touched.
-      (void)dynamics::make_network_engine(*map, weights, start, {.size = cfg.network.size,
-                                                                 .algorithm = sweep::network_algorithm(cfg, *layout)});
+      (void)model::make_token_sampler(weights, *layout, sweep::network_algorithm(cfg, *layout));
     }
   } catch (const std::invalid_argument& e) {
     return report_configuration_problems({e.what()});

@@ -4,10 +4,10 @@
 #include <chrono>
 #include <limits>
 #include <map>
-#include <optional>
 #include <memory>
 #include <stdexcept>
 #include <tuple>
+#include <variant>
 
 #include "attnmf/dynamics/engine.hpp"
 #include "attnmf/dynamics/network_engine.hpp"
@@ -260,25 +260,24 @@ Outcome run_network_point(const config::Config& config, const model::Weights& we
     return Outcome{std::move(partial)};
   };
   const long long indices[1] = {index};
+  // One run: its result, or the point's outcome when it stopped or failed.
   const auto run = [&](dynamics::Engine& engine, const PipelineOptions& o, const std::string& what,
-                       PipelineControl::RowSink rows) -> std::optional<Outcome> {
+                       PipelineControl::RowSink rows) -> std::variant<PointResult, Outcome> {
     if (hooks.begin) hooks.begin(what);
     PipelineControl c = control;
     c.rows = std::move(rows);
     Outcome outcome = std::move(run_pipeline(engine, indices, {}, o, c).front());
     if (std::holds_alternative<PartialPoint>(outcome)) return stopped();
-    if (const auto& r = std::get<PointResult>(outcome); r.status != PointStatus::done) {
-      failed.error = what + ": " + r.error;
-      return failed;
-    }
-    return outcome;
+    PointResult& r = std::get<PointResult>(outcome);
+    if (r.status == PointStatus::done) return std::move(r);
+    failed.error = what + ": " + r.error;
+    return Outcome{failed};
   };
   // The mean-field reference: the scalar engine from the same start, with the configured exponents.
   auto reference_engine = dynamics::make_scalar_engine(map, start);
-  std::optional<Outcome> reference = run(*reference_engine, options, "the mean-field reference", {});
-  if (!std::holds_alternative<PointResult>(*reference) || std::get<PointResult>(*reference).status != PointStatus::done)
-    return std::move(*reference);
-  const PointResult& mean_field = std::get<PointResult>(*reference);
+  auto reference = run(*reference_engine, options, "the mean-field reference", {});
+  if (auto* ended = std::get_if<Outcome>(&reference)) return std::move(*ended);
+  const PointResult& mean_field = std::get<PointResult>(reference);
   const model::NetworkLayout layout = model::network_layout(weights, size);
   const model::NetworkAlgorithm algorithm = network_algorithm(config, layout);
   if (hooks.reference_done) hooks.reference_done(mean_field, algorithm, layout);
@@ -293,11 +292,9 @@ Outcome run_network_point(const config::Config& config, const model::Weights& we
                                      .point = index,
                                      .replica = r};
     auto engine = dynamics::make_network_engine(map, weights, start, spec);
-    std::optional<Outcome> outcome =
-        run(*engine, network_options, "network replica " + std::to_string(r), hooks.rows ? hooks.rows(r) : nullptr);
-    if (!std::holds_alternative<PointResult>(*outcome) || std::get<PointResult>(*outcome).status != PointStatus::done)
-      return std::move(*outcome);
-    replicas.push_back(std::move(std::get<PointResult>(*outcome)));
+    auto replica = run(*engine, network_options, "network replica " + std::to_string(r), hooks.rows ? hooks.rows(r) : nullptr);
+    if (auto* ended = std::get_if<Outcome>(&replica)) return std::move(*ended);
+    replicas.push_back(std::move(std::get<PointResult>(replica)));
   }
   return combine_network(mean_field, std::move(replicas), size, algorithm, map.features());
 }

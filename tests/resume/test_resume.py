@@ -174,6 +174,21 @@ def kill_trials(what, name, extra, seed, trials, attempts, wait):
     return kills
 
 
+def usr1_then_resume(what, name, extra, points):
+    """A sweep on 2 ranks stopped by SIGUSR1 once `points` are done, resumed on 3 ranks to the end and
+    compared with the reference. mpirun forwards SIGUSR1 to the ranks (SIGTERM it answers by ending
+    the job itself)."""
+    out = os.path.join(work, f"{name}.h5")
+    p = start(out, extra, 2)
+    wait_for_progress(out, p, points=points)
+    p.send_signal(signal.SIGUSR1)
+    log, _ = p.communicate(timeout=60)
+    expect(p.returncode == 3, f"{what}, SIGUSR1: exit code 3 (got {p.returncode})" + ("" if p.returncode == 3 else "\n" + log[-4000:]))
+    rc, log = run(out, extra, 3)
+    expect(rc == 0, f"{what}, SIGUSR1: --resume on 3 ranks completes")
+    expect_identical(reference, out, f"{what}, SIGUSR1 then --resume on 3 ranks")
+
+
 work = tempfile.mkdtemp(prefix="attnmf-resume-")
 try:
     reference = os.path.join(work, "reference.h5")
@@ -209,31 +224,14 @@ try:
             print(f"{coexisting} of {POINTS} points with more than one attractor")
             expect((f["starts/status"][...] == 1).all(), "every start of every point is done")
         kill_trials("continuation, kill -9", "chain", extra, seed=20261201, trials=3, attempts=4, wait=(0.3, 2.0))
-        # mpirun forwards SIGUSR1 to the ranks (SIGTERM it answers by ending the job itself).
-        out = os.path.join(work, "chain-usr1.h5")
-        p = start(out, extra, 2)
-        wait_for_progress(out, p, points=4)
-        p.send_signal(signal.SIGUSR1)
-        log, _ = p.communicate(timeout=60)
-        expect(p.returncode == 3, f"continuation, SIGUSR1: exit code 3 (got {p.returncode})" + ("" if p.returncode == 3 else "\n" + log[-4000:]))
-        rc, log = run(out, extra, 3)
-        expect(rc == 0, "continuation, SIGUSR1: --resume on 3 ranks completes")
-        expect_identical(reference, out, "continuation, SIGUSR1 then --resume on 3 ranks")
+        usr1_then_resume("continuation", "chain-usr1", extra, points=4)
 
     elif SCENARIO == "network":
         with h5py.File(reference, "r") as f:
             expect(list(f["grid/size"][...]) == [9900, 990000], "the network sweep's /grid/size")
             expect((f["points/status"][...] == 1).all(), "every network point is done")
         kill_trials("finite network, kill -9", "network", extra, seed=20261202, trials=2, attempts=3, wait=(0.3, 1.5))
-        out = os.path.join(work, "network-usr1.h5")
-        p = start(out, extra, 2)
-        wait_for_progress(out, p, points=2)
-        p.send_signal(signal.SIGUSR1)
-        log, _ = p.communicate(timeout=60)
-        expect(p.returncode == 3, f"finite network, SIGUSR1: exit code 3 (got {p.returncode})" + ("" if p.returncode == 3 else "\n" + log[-4000:]))
-        rc, log = run(out, extra, 3)
-        expect(rc == 0, "finite network, SIGUSR1: --resume on 3 ranks completes")
-        expect_identical(reference, out, "finite network, SIGUSR1 then --resume on 3 ranks")
+        usr1_then_resume("finite network", "network-usr1", extra, points=2)
 
     elif SCENARIO == "signals":
         for name, sig, ranks in (("SIGTERM", signal.SIGTERM, 1), ("SIGINT", signal.SIGINT, 1), ("SIGUSR1", signal.SIGUSR1, 2)):
