@@ -68,8 +68,6 @@ records::NetworkSummary summarise_network(const PointResult& reference, const st
     else
       c.mean = c.deviation = c.bias = std::vector<double>(static_cast<std::size_t>(features), std::numeric_limits<double>::quiet_NaN());
     s.kind = c.kind;
-    if (c.kind == analysis::DistanceKind::distribution)
-      s.floor = analysis::sampling_floor(reference.analysis.samples, features);
     s.distance.push_back(c.distance);
     s.tracking.push_back(c.tracking);
     s.recognised.push_back(c.recognised ? 1 : 0);
@@ -77,6 +75,7 @@ records::NetworkSummary summarise_network(const PointResult& reference, const st
     s.deviation.insert(s.deviation.end(), c.deviation.begin(), c.deviation.end());
     s.bias.insert(s.bias.end(), c.bias.begin(), c.bias.end());
   }
+  if (s.kind == analysis::DistanceKind::distribution) s.floor = analysis::sampling_floor(reference.analysis.samples, features);
   return s;
 }
 
