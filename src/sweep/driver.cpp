@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "attnmf/io/cpus.hpp"
 #include "attnmf/io/fault.hpp"
 #include "attnmf/io/journal.hpp"
 #include "attnmf/io/monitor.hpp"
@@ -135,6 +136,7 @@ class SweepRun {
   const bool continuation_;    // sweep.mode = continuation: the tasks are the grid's rows
   const long long tasks_;      // what the master hands out: points, or rows
   const int threads_;
+  std::vector<int> cpus_;  // the master's: each rank's usable CPUs (io::usable_cpus)
   const long long block_;
   const analysis::GroupingSettings grouping_;
   const std::filesystem::path journal_dir_;
@@ -227,6 +229,11 @@ void SweepRun::open_file() {
                                         options_.resume ? io::SweepFile::Mode::replace : io::SweepFile::Mode::exclusive));
   });
   monitor_.collective([&] { replay_journal(); });
+  // How many CPUs each rank may run on: the start line names them, and a rank with fewer than its
+  // compute threads is warned of (they would share its CPUs, at a fraction of the speed).
+  const int mine = io::usable_cpus();
+  cpus_.assign(master_ ? static_cast<std::size_t>(comm_.size()) : 1, mine);
+  monitor_.collective([&] { check(MPI_Gather(&mine, 1, MPI_INT, cpus_.data(), 1, MPI_INT, 0, comm_.get()), "MPI_Gather"); });
   if (master_) announce();
   monitor_.collective([&] { journal_writer_.emplace(run_file(".journal")); });
 }
@@ -278,6 +285,12 @@ void SweepRun::announce() const {
                points_, computer_.grid().beta().size(), computer_.grid().gamma().size(), computer_.grid().epsilon().size(),
                config_.run.engine == config::RunConfig::Engine::network ? fmt::format(" x {} network sizes", sizes) : "",
                config_.run.steps, comm_.size(), threads_, computer_.engine_description(), config_.output.file.string());
+  const auto [fewest, most] = std::minmax_element(cpus_.begin(), cpus_.end());
+  spdlog::info("CPUs per rank (affinity): {}", *fewest == *most ? std::to_string(*fewest)
+                                                                 : fmt::format("{} to {}", *fewest, *most));
+  for (std::size_t r = 0; r < cpus_.size(); ++r)
+    if (const std::string shortfall = io::cpu_shortfall(static_cast<int>(r), cpus_[r], threads_); !shortfall.empty())
+      spdlog::warn("{}", shortfall);
   if (starts_ > 1 || continuation_)
     spdlog::info("{} starts per point{}", starts_,
                  continuation_ ? fmt::format(", continued along beta ({}, from beta = {}): the {} rows of the grid run in "

@@ -42,9 +42,12 @@ class TrajectoryCommand : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir); }
 
-  Result run(const std::string& arguments) const {
+  Result run(const std::string& arguments) const { return run_with("", arguments); }
+  // The executable under `wrapper` (e.g. "taskset -c 0"), or alone.
+  Result run_with(const std::string& wrapper, const std::string& arguments) const {
     const fs::path log = dir / "log.txt";
-    const std::string command = std::string(ATTNMF_BINARY) + " " + arguments + " > " + log.string() + " 2>&1";
+    const std::string command =
+        wrapper + (wrapper.empty() ? "" : " ") + std::string(ATTNMF_BINARY) + " " + arguments + " > " + log.string() + " 2>&1";
     const int status = std::system(command.c_str());
     std::ifstream in(log);
     std::stringstream text;
@@ -128,6 +131,24 @@ TEST_F(TrajectoryCommand, TheFiniteNetworkWritesEveryReplica) {
   EXPECT_NE(bad.output.find("network.size = 1000: must be a multiple of model.semantic_bits = 99"), std::string::npos)
       << bad.output;
   EXPECT_TRUE(wrote_nothing());
+}
+
+// attnmf sweep in a process confined to one CPU (as mpirun binds a lone rank) with two compute
+// threads says so at start, naming the fix; with one thread it does not. Both say how many CPUs.
+TEST_F(TrajectoryCommand, ASweepOnFewerCpusThanThreadsWarns) {
+  const std::string sweep = "sweep --config " + (dir / "run.ini").string() + " --sweep.beta 1.2,1.3 --run.steps 2000";
+  const Result confined = run_with("taskset -c 0", sweep + " --parallel.threads_per_rank 2");
+  ASSERT_EQ(confined.exit_code, 0) << confined.output;
+  EXPECT_NE(confined.output.find("CPUs per rank (affinity): 1"), std::string::npos) << confined.output;
+  EXPECT_NE(confined.output.find("rank 0 may run on 1 CPU but computes with parallel.threads_per_rank = 2"),
+            std::string::npos)
+      << confined.output;
+  EXPECT_NE(confined.output.find("--bind-to none"), std::string::npos) << confined.output;
+  fs::remove(dir / "out.h5");
+  const Result matched = run_with("taskset -c 0", sweep + " --parallel.threads_per_rank 1");
+  ASSERT_EQ(matched.exit_code, 0) << matched.output;
+  EXPECT_NE(matched.output.find("CPUs per rank (affinity): 1"), std::string::npos) << matched.output;
+  EXPECT_EQ(matched.output.find("may run on"), std::string::npos) << matched.output;
 }
 
 // One test per class of configuration error: exit code 2, the key named, no file written.
