@@ -61,54 +61,70 @@ PointAnalyzer::PointAnalyzer(int features, int context, long long recorded_steps
 }
 
 void PointAnalyzer::observe(const double* output_semantic, const double* attention, int position) {
-  if (observed_ >= recorded_steps_)
+  observe_steps(output_semantic, attention, 1, 0, &position, 1);
+}
+
+void PointAnalyzer::observe_steps(const double* output_semantic, const double* attention, std::ptrdiff_t feature_stride,
+                                  std::ptrdiff_t step_stride, const int* positions, long long count) {
+  if (count <= 0) return;
+  if (observed_ + count > recorded_steps_)
     throw std::logic_error("PointAnalyzer::observe: called more often than recorded_steps = " +
                            std::to_string(recorded_steps_));
   // The ring cursors follow observed_ without a division per step: this runs for every recorded
   // step of every point.
   const int m = features_;
-  // With every recorded step promised, a step that a later one overwrites in a ring is not written:
-  // with S = 2·10^4 of 2·10^5 recorded steps that spares a sweep's 16 points at a time from
-  // streaming through megabytes of rings.
-  const long long remaining = every_step_ ? recorded_steps_ - observed_ : 0;
-  if (settings_.samples > 0) {
-    if (remaining <= settings_.samples) {
-      double* row = sample_ring_.data() + index(sample_cursor_, features_);
-      for (int a = 0; a < m; ++a) row[a] = output_semantic[a];
+  const auto fs = feature_stride;
+  for (long long s = 0; s < count; ++s) {
+    const double* semantic = output_semantic + s * step_stride;
+    const double* attended = attention + s * step_stride;
+    // With every recorded step promised, a step that a later one overwrites in a ring is not
+    // written: with S = 2·10^4 of 2·10^5 recorded steps that spares a sweep's 16 points at a time
+    // from streaming through megabytes of rings.
+    const long long remaining = every_step_ ? recorded_steps_ - observed_ : 0;
+    if (settings_.samples > 0) {
+      if (remaining <= settings_.samples) {
+        double* row = sample_ring_.data() + index(sample_cursor_, features_);
+        for (int a = 0; a < m; ++a) row[a] = semantic[a * fs];
+      }
+      if (++sample_cursor_ == settings_.samples) sample_cursor_ = 0;
     }
-    if (++sample_cursor_ == settings_.samples) sample_cursor_ = 0;
+    if (remaining <= history_capacity_) {
+      double* slot = attention_ring_.data() + index(history_cursor_, features_);
+      for (int a = 0; a < m; ++a) slot[a] = attended[a * fs];
+      position_ring_[static_cast<std::size_t>(history_cursor_)] = positions[s];
+    }
+    if (++history_cursor_ == history_capacity_) history_cursor_ = 0;
+    // The step before: the previous row of this block, or the one kept from the last call.
+    if (s > 0) observe_section(semantic, fs, semantic - step_stride, fs);
+    else observe_section(semantic, fs, previous_output_semantic_.data(), 1);
+    ++observed_;
   }
-  if (remaining <= history_capacity_) {
-    double* slot = attention_ring_.data() + index(history_cursor_, features_);
-    for (int a = 0; a < m; ++a) slot[a] = attention[a];
-    position_ring_[static_cast<std::size_t>(history_cursor_)] = position;
-  }
-  if (++history_cursor_ == history_capacity_) history_cursor_ = 0;
-  observe_section(output_semantic);
-  for (int a = 0; a < m; ++a) previous_output_semantic_[static_cast<std::size_t>(a)] = output_semantic[a];
-  ++observed_;
+  const double* last = output_semantic + (count - 1) * step_stride;
+  for (int a = 0; a < m; ++a) previous_output_semantic_[static_cast<std::size_t>(a)] = last[a * fs];
 }
 
 // docs/model.md §5, the paper's Poincaré section (the steps close to the plane), and the crossings of
 // the plane between consecutive steps, which a section of a discrete map would otherwise only catch
-// by chance.
-void PointAnalyzer::observe_section(const double* output_semantic) {
+// by chance. Feature a of the step is now_row[a · fs], of the step before previous[a · previous_stride].
+void PointAnalyzer::observe_section(const double* now_row, std::ptrdiff_t fs, const double* previous,
+                                    std::ptrdiff_t previous_stride) {
   const int f = settings_.section_feature;
-  const double now = output_semantic[f];
+  const double now = now_row[f * fs];
   if (std::abs(now) < settings_.section_tolerance) {
-    if (section_total_ < settings_.section_max) section_.insert(section_.end(), output_semantic, output_semantic + features_);
+    if (section_total_ < settings_.section_max)
+      for (int a = 0; a < features_; ++a) section_.push_back(now_row[a * fs]);
     ++section_total_;
   }
   if (observed_ == 0) return;
-  const double before = previous_output_semantic_[static_cast<std::size_t>(f)];
+  const double before = previous[f * previous_stride];
   // A step landing exactly on the plane is a crossing; the step leaving it is not counted again.
   const bool crossed = before * now < 0.0 || (now == 0.0 && before != 0.0);
   if (!crossed) return;
   if (crossings_total_ < settings_.section_max) {
     const double fraction = before / (before - now);
     for (int a = 0; a < features_; ++a) {
-      const double x0 = previous_output_semantic_[static_cast<std::size_t>(a)];
-      crossings_.push_back(a == f ? 0.0 : x0 + fraction * (output_semantic[a] - x0));
+      const double x0 = previous[a * previous_stride];
+      crossings_.push_back(a == f ? 0.0 : x0 + fraction * (now_row[a * fs] - x0));
     }
     crossing_direction_.push_back(now > before ? std::int8_t{1} : std::int8_t{-1});
   }

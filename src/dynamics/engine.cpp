@@ -8,6 +8,18 @@
 #include "kernel_prelude.hpp"
 
 namespace attnmf::dynamics {
+
+void Engine::record(long long steps, const StepRecords& records) {
+  const std::size_t row = static_cast<std::size_t>(features()) * static_cast<std::size_t>(lanes());
+  for (long long s = 0; s < steps; ++s) {
+    const std::size_t at = static_cast<std::size_t>(s) * row;
+    StepRecord one;
+    if (records.attention) one.attention = records.attention + at;
+    if (records.output_semantic) one.output_semantic = records.output_semantic + at;
+    step(one);
+    if (records.positions) records.positions[s] = newest_position();
+  }
+}
 namespace {
 
 // The instruction sets the simd engines are built for, best first: whether this CPU runs them, and

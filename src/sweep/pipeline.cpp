@@ -221,18 +221,59 @@ std::vector<Outcome> run_pipeline(dynamics::Engine& engine, std::span<const long
         }
     }
 
-    // Where a step writes: the block's m^o_se and attention [M][lanes], or a row of the full records.
-    std::vector<double> semantic(static_cast<std::size_t>(M) * lanes), attention(semantic.size());
+    // A trajectory writes each step into a row of its full records.
     std::optional<records::RecordedRows> rows;
     if (control.rows) rows.emplace(M, control.block_rows);
     std::size_t row = 0;
     long long first_row = engine.steps_done() - transient;
     std::vector<double> lane_semantic(static_cast<std::size_t>(M)), lane_attention(static_cast<std::size_t>(M));
     const long long trace_every = tangent ? options.lyapunov_trace : 0;
-    while (engine.steps_done() < steps && failures < n) {
+    // A sweep's points: blocks of steps recorded into [step][M][lanes] arrays, each lane's analyzer
+    // reading its column (a call per step and lane cost more than the step). Where the blocks end
+    // depends on the pacer, never what is computed.
+    constexpr long long kBlockSteps = 64;  // two arrays of 64 × M × 16 doubles stay in the L2 cache
+    const std::size_t row_size = static_cast<std::size_t>(M) * lanes;
+    std::vector<double> block_semantic, block_attention;
+    std::vector<int> block_positions;
+    if (!rows) {
+      block_semantic.resize(kBlockSteps * row_size);
+      block_attention.resize(kBlockSteps * row_size);
+      block_positions.resize(kBlockSteps);
+    }
+    while (!rows && engine.steps_done() < steps && failures < n) {
+      if (since_look >= pacer.steps() && !go_on()) return stopped_here();
+      long long chunk = std::min({kBlockSteps, steps - engine.steps_done(), std::max(1LL, pacer.steps() - since_look)});
+      if (trace_every > 0) chunk = std::min(chunk, trace_every - engine.tangent_steps() % trace_every);
+      engine.record(chunk, {block_attention.data(), block_semantic.data(), block_positions.data()});
+      since_look += chunk;
+      const long long first_step = engine.steps_done() - chunk;
+      // One pass over the block tells that every lane's attention is finite (no value has all its
+      // exponent bits set); only otherwise are the lanes looked at one by one.
+      constexpr std::uint64_t exponent_bits = 0x7ff0000000000000ULL;
+      const std::size_t values = static_cast<std::size_t>(chunk) * row_size;
+      bool any_nonfinite = false;
+      for (std::size_t j = 0; j < values; ++j)
+        any_nonfinite |= (std::bit_cast<std::uint64_t>(block_attention[j]) & exponent_bits) == exponent_bits;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (failed[i]) continue;
+        long long good = chunk;  // the steps before the lane's first non-finite attention
+        if (any_nonfinite)
+          for (long long s = 0; s < chunk && good == chunk; ++s)
+            for (int a = 0; a < M; ++a)
+              if (!std::isfinite(block_attention[static_cast<std::size_t>(s) * row_size + static_cast<std::size_t>(a) * lanes + i]))
+                good = s;
+        analyzers[i].observe_steps(block_semantic.data() + i, block_attention.data() + i, static_cast<std::ptrdiff_t>(lanes),
+                                   static_cast<std::ptrdiff_t>(row_size), block_positions.data(), good);
+        if (good < chunk) fail(i, "non-finite attention at step " + std::to_string(first_step + good));
+      }
+      if (trace_every > 0 && engine.tangent_steps() % trace_every == 0)
+        for (std::size_t i = 0; i < n; ++i) results[i].lyapunov_trace.push_back(engine.exponents(static_cast<int>(i)));
+    }
+    // A trajectory's full records: a step at a time, into the caller's rows.
+    while (rows && engine.steps_done() < steps && failures < n) {
       if (since_look >= pacer.steps() && !go_on()) return stopped_here();
       const dynamics::StepRecord record =
-          rows ? rows->record(row) : dynamics::StepRecord{attention.data(), nullptr, semantic.data()};
+          rows->record(row);
       engine.step(record);
       ++since_look;
       const int position = engine.newest_position();

@@ -7,6 +7,7 @@
 // settings (samples, section_max, period_max), never by the number of recorded steps.
 
 #include "attnmf/analysis/regime.hpp"
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -107,6 +108,12 @@ class PointAnalyzer {
   // (M values each, docs/model.md §3), and the position of the slot A_t becomes. Throws std::logic_error
   // when called more than `recorded_steps` times.
   void observe(const double* output_semantic, const double* attention, int position);
+  // `count` recorded steps at once, as `count` calls of observe() would take them: step s's value of
+  // feature a at output_semantic[s · step_stride + a · feature_stride] (and the same for attention),
+  // its position at positions[s]. The sweep's engines record a block of lanes for many steps in one
+  // array ([step][M][lanes]): each lane's analyzer reads its column, without a call per step.
+  void observe_steps(const double* output_semantic, const double* attention, std::ptrdiff_t feature_stride,
+                     std::ptrdiff_t step_stride, const int* positions, long long count);
 
   PointAnalysis finish() const;
 
@@ -132,7 +139,10 @@ class PointAnalyzer {
     }
   }
 
-  void observe_section(const double* output_semantic);
+  // One step's section and crossing: feature a of the step at now[a · now_stride], of the step
+  // before at previous[a · previous_stride].
+  void observe_section(const double* now, std::ptrdiff_t now_stride, const double* previous,
+                       std::ptrdiff_t previous_stride);
   int count_distinct_values() const;
   // Returns {period, positional recurrence time}, 0 where none was found.
   std::pair<int, int> find_period() const;

@@ -67,6 +67,15 @@ struct StepRecord {
   double* key = nullptr;
 };
 
+// Where record() writes `steps` consecutive steps: row s of each array, [steps][M][lanes()], is what
+// step s produced (as StepRecord's), positions[s] the newest slot's position after it. Null: not
+// written.
+struct StepRecords {
+  double* attention = nullptr;
+  double* output_semantic = nullptr;
+  int* positions = nullptr;
+};
+
 // The running state of one lane's tangent dynamics, for a point stopped mid-trajectory (sweep
 // checkpoints): the tangent vectors in window order (newest slot first), so that an engine built
 // again from the same window and given this state continues bit for bit. The same for every engine.
@@ -94,6 +103,9 @@ class Engine {
   virtual void run(long long steps) = 0;
   // One step that also writes what `record` asks for; and advances the tangent dynamics once started.
   virtual void step(const StepRecord& record) = 0;
+  // `steps` steps, each recorded as StepRecords says: the sweep's recorded steps, in blocks of
+  // steps rather than a call per step. The base version calls step().
+  virtual void record(long long steps, const StepRecords& records);
 
   // Starts k tangent vectors in every lane from the present window: the first k columns of the
   // identity, so that a result is reproducible bit for bit. Benettin's method: after every step the
