@@ -1,6 +1,7 @@
 // Point-steps per second of the two sweep engines at the paper's settings (M = 3, L = 4, from the
 // paper's checkpoint window, β spread over Fig. 3a's [0, 3]), with and without the tangent dynamics
-// of the top-3 Lyapunov exponents, at 1 and 2 threads (each thread its own points, as in a sweep).
+// of the top-3 Lyapunov exponents (recorded steps, as a sweep's), at 1 and 2 threads (each thread its
+// own points, as in a sweep).
 //
 //   build/bin/attnmf-bench --benchmark_filter=Engine
 //
@@ -69,12 +70,15 @@ void EngineSimd(benchmark::State& state, const std::string& isa) {
   const int k = static_cast<int>(state.range(0));
   auto block = dynamics::make_engine(points.pointers, std::vector<model::Window>(kLanes, points.window), isa);
   block->run(2000);
-  if (k > 0) block->start_tangent(k);
-  std::vector<double> semantic(3 * kLanes), attention(3 * kLanes);
+  // As a sweep runs its recorded steps: blocks of recorded steps, re-orthonormalising every
+  // kSweepOrthonormaliseEvery steps.
+  if (k > 0) block->start_tangent(k, dynamics::kSweepOrthonormaliseEvery);
   constexpr int chunk = 64;
+  std::vector<double> semantic(3 * kLanes * chunk), attention(3 * kLanes * chunk);
+  std::vector<int> positions(chunk);
   for (auto _ : state) {
     if (k > 0) {
-      for (int s = 0; s < chunk; ++s) block->step({attention.data(), nullptr, semantic.data()});
+      block->record(chunk, {attention.data(), semantic.data(), positions.data()});
     } else {
       block->run(chunk);
     }

@@ -71,7 +71,7 @@ class NetworkEngine final : public Engine {
   }
   void step(const StepRecord& record) override { advance(&record); }
 
-  void start_tangent(int) override {
+  void start_tangent(int, int) override {
     throw std::invalid_argument("the finite network is stochastic: it has no Lyapunov exponents (analysis.lyapunov "
                                 "applies to its mean-field reference)");
   }

@@ -211,7 +211,7 @@ std::vector<Outcome> run_pipeline(dynamics::Engine& engine, std::span<const long
     // The tangent dynamics over the recorded steps, started from the window the recording starts
     // from (or restored with it).
     if (options.lyapunov > 0) {
-      engine.start_tangent(options.lyapunov);
+      engine.start_tangent(options.lyapunov, dynamics::kSweepOrthonormaliseEvery);
       tangent = true;
       for (std::size_t i = 0; i < n; ++i)
         if (saved(i) && !saved(i)->lyapunov_state.empty()) {

@@ -35,6 +35,11 @@ namespace attnmf::dynamics {
 // SSE2 ones): enough independent work per operation to hide the latency of every link of the chain.
 inline constexpr int kLanes = 16;
 
+// How often the sweep re-orthonormalises its tangent vectors (Engine::start_tangent): every fourth
+// step. Over four steps the k-th vector loses e^{4(λ_1 − λ_k)} of its own direction to the first;
+// at the paper's exponents (|λ| ≲ 1 per step) that is a few digits of the sixteen.
+inline constexpr int kSweepOrthonormaliseEvery = 4;
+
 // The name of the scalar engine, beside the instruction sets of the simd ones.
 inline constexpr const char* kScalarEngine = "scalar";
 
@@ -111,7 +116,15 @@ class Engine {
   // identity, so that a result is reproducible bit for bit. Benettin's method: after every step the
   // vectors are re-orthonormalised (modified Gram–Schmidt, the QR of the M·L × k matrix), and λ_i is
   // the average of log |R_ii|. Throws std::invalid_argument unless 1 ≤ k ≤ M·L.
-  virtual void start_tangent(int k) = 0;
+  //
+  // With orthonormalise_every = n > 1 the vectors are re-orthonormalised only after every n-th
+  // tangent step (counted from start_tangent, so a restored state keeps the schedule): the QR of a
+  // product of Jacobians is the product of the QRs, so the exponents are the same up to rounding,
+  // and Gram–Schmidt, the costliest part of a tangent step, runs n times less often. The vectors
+  // then grow and turn towards the leading direction between two re-orthonormalisations, by
+  // e^{(λ_1 − λ_k) n}: n must stay small (the sweep uses kSweepOrthonormaliseEvery). exponents()
+  // includes the steps since the last one.
+  virtual void start_tangent(int k, int orthonormalise_every = 1) = 0;
   virtual int tangent_vectors() const = 0;  // 0 until start_tangent
   virtual long long tangent_steps() const = 0;
   // A lane's running tangent state, and its restoration into an engine constructed from the saved
