@@ -37,11 +37,12 @@ from the same window (init.*), runs run.steps steps and records, after run.trans
 analysis.samples values of m^o_se, the paper's Poincare section and the interpolated crossings, the
 paper's count of distinct values, the exact period when the orbit recurs, and the final window.
 Rank 0 hands out blocks of parallel.block_points consecutive points on demand to every rank,
-itself included; each rank computes with parallel.threads_per_rank threads. With run.engine = simd
-(the default) a thread integrates 16 points at a time in the CPU's vector lanes; run.engine = scalar
-keeps to the authors' arithmetic operation by operation. The results do not depend on the number
-of ranks or threads, nor on which points share a vector; /provenance/engine names the engine and
-its instruction set. An existing output.file is never overwritten.
+itself included; each rank computes with parallel.threads_per_rank threads (auto: one per CPU of
+its affinity). With run.engine = simd (the default) a thread integrates 16 points at a time in the
+CPU's vector lanes; run.engine = scalar keeps to the authors' arithmetic operation by operation.
+The results do not depend on the number of ranks or threads, nor on which points share a vector;
+/provenance/engine names the engine and its instruction set. An existing output.file is never
+overwritten.
 
   -v, --verbose   log the whole resolved configuration
   -q, --quiet     log warnings and errors only

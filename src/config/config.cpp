@@ -216,6 +216,11 @@ std::string joined(const std::vector<std::string>& names) {
   return text;
 }
 
+// What an integer key takes: "an integer from 1 to 256", or with its word "auto or an integer ...".
+std::string integers_text(const IntegerKey& key) {
+  return (key.word ? key.word->name + " or " : std::string()) + "an integer " + key.range.text();
+}
+
 // The key a sweep axis follows, whose range its values obey: a real model key, or an integer one
 // (sweep.size follows network.size), whose axis takes whole numbers only.
 struct Followed {
@@ -298,10 +303,12 @@ class Resolver {
   void read(std::string_view key, const IntegerKey& binding, Config& c) {
     const Setting* s = given(key);
     if (!s) return;
+    if (binding.word && trim(s->text) == binding.word->name) return binding.set(c, binding.word->value);
     std::string why;
     const auto value = read_integer(s->text, why);
-    if (!value) return unreadable(key, *s, why, "an integer " + binding.range.text());
-    if (!binding.range.contains(*value)) return invalid(key, *s, "must be " + binding.range.text());
+    if (!value) return unreadable(key, *s, why, integers_text(binding));
+    if (!binding.range.contains(*value))
+      return invalid(key, *s, "must be " + binding.range.text() + (binding.word ? ", or " + binding.word->name : ""));
     binding.set(c, *value);
   }
 
@@ -692,7 +699,10 @@ std::string grid_text(const Grid& grid) {
 std::string value_text(const Key& key, const Config& config) {
   struct Text {
     const Config& c;
-    std::string operator()(const IntegerKey& b) const { return std::to_string(b.get(c)); }
+    std::string operator()(const IntegerKey& b) const {
+      const long long value = b.get(c);
+      return b.word && value == b.word->value ? b.word->name : std::to_string(value);
+    }
     std::string operator()(const RealKey& b) const { return format_real(b.get(c)); }
     std::string operator()(const ChoiceKey& b) const { return b.get(c); }
     std::string operator()(const PathKey& b) const { return b.get(c).string(); }
@@ -704,7 +714,7 @@ std::string value_text(const Key& key, const Config& config) {
 std::string allowed_text(const Key& key) {
   if (!key.allowed.empty()) return key.allowed;
   struct Allowed {
-    std::string operator()(const IntegerKey& b) const { return "an integer " + b.range.text(); }
+    std::string operator()(const IntegerKey& b) const { return integers_text(b); }
     std::string operator()(const RealKey& b) const { return "a real number " + b.range.text(); }
     std::string operator()(const ChoiceKey& b) const { return joined(b.names); }
     std::string operator()(const PathKey&) const { return "a path"; }

@@ -51,6 +51,17 @@ IntegerKey integer(Access member, IntegerRange range) {
           [member](Config& c, long long value) { member(c) = static_cast<T>(value); }};
 }
 
+// An integer member that also takes one word, which it holds as a value outside the range, so that
+// no integer the user writes can mean the word.
+template <class Access>
+IntegerKey integer_or_word(Access member, IntegerRange range, IntegerKey::Word word) {
+  IntegerKey key = integer(member, range);
+  if (key.range.contains(word.value))
+    throw std::logic_error("attnmf::config: a key's word stands for a value within its range");
+  key.word = std::move(word);
+  return key;
+}
+
 const RealRange unit_interval{0.0, false, 1.0};
 const RealRange non_negative{0.0, false, std::nullopt};
 const RealRange positive{0.0, true, std::nullopt};
@@ -367,8 +378,11 @@ const std::vector<Key>& keys() {
        .affects_results = false},
 
       {.name = "parallel.threads_per_rank",
-       .binds = integer(at(&Config::parallel, &ParallelConfig::threads_per_rank), {1, 256}),
-       .meaning = "Compute threads per MPI rank.",
+       .binds = integer_or_word(at(&Config::parallel, &ParallelConfig::threads_per_rank),
+                                {1, ParallelConfig::max_threads_per_rank}, {"auto", ParallelConfig::threads_auto}),
+       .meaning = "Compute threads per MPI rank. auto: as many as the rank's CPU affinity holds (what mpirun's "
+                  "binding, srun --cpus-per-task or taskset give it), each rank its own count, at most 256; the "
+                  "start line says how many threads that made.",
        .affects_results = false,
        .only_for = Command::sweep},
       {.name = "parallel.block_points",

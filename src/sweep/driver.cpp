@@ -49,6 +49,18 @@ MPI_Comm with_fault_rank(const io::mpi::Communicator& comm) {
   return comm.get();
 }
 
+// parallel.threads_per_rank on this rank: auto is as many threads as its `cpus`, within the key's range.
+int resolved_threads(const config::ParallelConfig& parallel, int cpus) {
+  if (parallel.threads_per_rank != config::ParallelConfig::threads_auto) return parallel.threads_per_rank;
+  return std::clamp(cpus, 1, config::ParallelConfig::max_threads_per_rank);
+}
+
+// "2", or "1 to 4" when the ranks' counts differ.
+std::string spread(const std::vector<int>& counts) {
+  const auto [fewest, most] = std::minmax_element(counts.begin(), counts.end());
+  return *fewest == *most ? std::to_string(*fewest) : fmt::format("{} to {}", *fewest, *most);
+}
+
 // One rank's part in run_sweep. Its members are the sweep's state, its public methods the phases,
 // which run_sweep calls in this order on every rank:
 //   SweepRun                 this rank's communicator and fault monitor, the weights, the computer
@@ -112,7 +124,8 @@ class SweepRun {
   // summarize()'s last step, on the master: what the file says of the run as a whole.
   void write_summary(SweepSummary& summary, long long computed_everywhere, long long steps_everywhere);
   // A continuation's work unit: a share of the rows for each rank, at most what its threads' lanes
-  // hold. A unit's segments arrive together and are shared evenly among the threads, whose engines
+  // hold (the master's threads; with parallel.threads_per_rank = auto another rank may have more or
+  // fewer). A unit's segments arrive together and are shared evenly among the threads, whose engines
   // advance theirs side by side.
   long long rows_per_unit() const {
     const long long lanes = static_cast<long long>(threads_) * computer_.points_per_task();
@@ -135,8 +148,11 @@ class SweepRun {
   const int starts_;           // runs per point (init.starts)
   const bool continuation_;    // sweep.mode = continuation: the tasks are the grid's rows
   const long long tasks_;      // what the master hands out: points, or rows
-  const int threads_;
-  std::vector<int> cpus_;  // the master's: each rank's usable CPUs (io::usable_cpus)
+  const int cpus_here_;  // this rank's usable CPUs (io::usable_cpus)
+  const int threads_;    // this rank's compute threads, auto resolved
+  // The master's: each rank's usable CPUs and compute threads.
+  std::vector<int> cpus_;
+  std::vector<int> threads_of_;
   const long long block_;
   const analysis::GroupingSettings grouping_;
   const std::filesystem::path journal_dir_;
@@ -192,7 +208,8 @@ SweepRun::SweepRun(MPI_Comm parent, const config::Config& config, const DriverOp
       starts_(config.init.starts),
       continuation_(config.sweep.mode == config::SweepConfig::Mode::continuation),
       tasks_(continuation_ ? grid_rows(computer_.grid()) : points_),
-      threads_(config.parallel.threads_per_rank),
+      cpus_here_(io::usable_cpus()),
+      threads_(resolved_threads(config.parallel, cpus_here_)),
       block_(continuation_ ? rows_per_unit() : config.parallel.block_points),
       grouping_(grouping_settings(config)),
       journal_dir_(io::journal_directory(config.output.file)) {
@@ -229,11 +246,16 @@ void SweepRun::open_file() {
                                         options_.resume ? io::SweepFile::Mode::replace : io::SweepFile::Mode::exclusive));
   });
   monitor_.collective([&] { replay_journal(); });
-  // How many CPUs each rank may run on: the start line names them, and a rank with fewer than its
-  // compute threads is warned of (they would share its CPUs, at a fraction of the speed).
-  const int mine = io::usable_cpus();
-  cpus_.assign(master_ ? static_cast<std::size_t>(comm_.size()) : 1, mine);
-  monitor_.collective([&] { check(MPI_Gather(&mine, 1, MPI_INT, cpus_.data(), 1, MPI_INT, 0, comm_.get()), "MPI_Gather"); });
+  // How many CPUs each rank may run on and how many threads it computes with: the start line names
+  // them, and a rank with fewer CPUs than threads is warned of (they would share its CPUs, at a
+  // fraction of the speed).
+  const std::size_t gathered = master_ ? static_cast<std::size_t>(comm_.size()) : 1;
+  cpus_.assign(gathered, cpus_here_);
+  threads_of_.assign(gathered, threads_);
+  monitor_.collective([&] {
+    check(MPI_Gather(&cpus_here_, 1, MPI_INT, cpus_.data(), 1, MPI_INT, 0, comm_.get()), "MPI_Gather");
+    check(MPI_Gather(&threads_, 1, MPI_INT, threads_of_.data(), 1, MPI_INT, 0, comm_.get()), "MPI_Gather");
+  });
   if (master_) announce();
   monitor_.collective([&] { journal_writer_.emplace(run_file(".journal")); });
 }
@@ -280,16 +302,18 @@ void SweepRun::announce() const {
     spdlog::info("resuming: {} of {} points already done, {} to continue mid-trajectory", already_, points_,
                  journal_.in_flight.size());
   const std::size_t sizes = computer_.grid().sizes().size();
-  spdlog::info("sweep of {} points ({} beta x {} gamma x {} epsilon{}), {} steps each, on {} ranks x {} threads, {} engine; "
-               "writing {}",
+  const bool automatic = config_.parallel.threads_per_rank == config::ParallelConfig::threads_auto;
+  spdlog::info("sweep of {} points ({} beta x {} gamma x {} epsilon{}), {} steps each, on {} ranks x {} threads{}, {} "
+               "engine; writing {}",
                points_, computer_.grid().beta().size(), computer_.grid().gamma().size(), computer_.grid().epsilon().size(),
                config_.run.engine == config::RunConfig::Engine::network ? fmt::format(" x {} network sizes", sizes) : "",
-               config_.run.steps, comm_.size(), threads_, computer_.engine_description(), config_.output.file.string());
-  const auto [fewest, most] = std::minmax_element(cpus_.begin(), cpus_.end());
-  spdlog::info("CPUs per rank (affinity): {}", *fewest == *most ? std::to_string(*fewest)
-                                                                 : fmt::format("{} to {}", *fewest, *most));
+               config_.run.steps, comm_.size(), spread(threads_of_), automatic ? " (auto: CPU affinity)" : "",
+               computer_.engine_description(), config_.output.file.string());
+  spdlog::info("CPUs per rank (affinity): {}", spread(cpus_));
+  // With auto a rank has at most one thread per CPU, so none is warned of.
   for (std::size_t r = 0; r < cpus_.size(); ++r)
-    if (const std::string shortfall = io::cpu_shortfall(static_cast<int>(r), cpus_[r], threads_); !shortfall.empty())
+    if (const std::string shortfall = io::cpu_shortfall(static_cast<int>(r), cpus_[r], threads_of_[r]);
+        !shortfall.empty())
       spdlog::warn("{}", shortfall);
   if (starts_ > 1 || continuation_)
     spdlog::info("{} starts per point{}", starts_,
@@ -678,6 +702,7 @@ void SweepRun::write_summary(SweepSummary& summary, long long computed_everywher
   summary.point_steps_per_second = steps / summary.wall_seconds;
   if (!summary.interrupted) io::write_failures(config_.output.file, points_, failures_);
   h5::File f = h5::File::open(config_.output.file, h5::Access::read_write);
+  // The master's thread count: with parallel.threads_per_rank = auto, other ranks may have had others.
   io::Provenance provenance{options_.command_line, started_iso_, summary.wall_seconds,
                             {{"point_steps_per_second", summary.point_steps_per_second},
                              {"ranks", static_cast<double>(summary.ranks)},

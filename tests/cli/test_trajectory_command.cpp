@@ -151,6 +151,21 @@ TEST_F(TrajectoryCommand, ASweepOnFewerCpusThanThreadsWarns) {
   EXPECT_EQ(matched.output.find("may run on"), std::string::npos) << matched.output;
 }
 
+// parallel.threads_per_rank = auto takes one thread per CPU of the affinity: one under taskset -c 0,
+// which the start line and /provenance say, and so nothing to warn of. The file keeps the key as
+// given.
+TEST_F(TrajectoryCommand, ASweepWithAutoThreadsComputesWithOnePerCpu) {
+  const std::string sweep = "sweep --config " + (dir / "run.ini").string() + " --sweep.beta 1.2,1.3 --run.steps 2000";
+  const Result confined = run_with("taskset -c 0", sweep + " --parallel.threads_per_rank auto");
+  ASSERT_EQ(confined.exit_code, 0) << confined.output;
+  EXPECT_NE(confined.output.find("on 1 ranks x 1 threads (auto: CPU affinity)"), std::string::npos) << confined.output;
+  EXPECT_NE(confined.output.find("CPUs per rank (affinity): 1"), std::string::npos) << confined.output;
+  EXPECT_EQ(confined.output.find("may run on"), std::string::npos) << confined.output;
+  h5::File file = h5::File::open(dir / "out.h5", h5::Access::read_only);
+  EXPECT_EQ(h5::read_attribute<double>(h5::open_group(file, "provenance"), "threads_per_rank"), 1.0);
+  EXPECT_EQ(h5::read_attribute<std::string>(file, "parallel.threads_per_rank"), "auto");
+}
+
 // One test per class of configuration error: exit code 2, the key named, no file written.
 struct BadInput {
   const char* name;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -404,6 +405,27 @@ TEST_F(ConfigTest, ValuesOutOfRangeAreErrors) {
   EXPECT_EQ(problems.size(), 8u) << joined(problems);
   EXPECT_PROBLEM(problems_with({"--weights.seed", "-1"}), "weights.seed = -1", "from 0 to 4294967295");
   EXPECT_PROBLEM(problems_with({"--parallel.threads_per_rank", "0"}), "parallel.threads_per_rank = 0");
+}
+
+// parallel.threads_per_rank takes auto beside its integers, from either source, and shows it as
+// auto; a word other than auto, and a number outside the range, are refused naming both forms.
+TEST_F(ConfigTest, ThreadsPerRankIsAutoOrAnInteger) {
+  using attnmf::config::ParallelConfig;
+  const Config automatic = parse_with({"--parallel.threads_per_rank", "auto"});
+  EXPECT_EQ(automatic.parallel.threads_per_rank, ParallelConfig::threads_auto);
+  const auto pairs = automatic.key_values();
+  const std::map<std::string, std::string> values(pairs.begin(), pairs.end());
+  EXPECT_EQ(values.at("parallel.threads_per_rank"), "auto");
+  const fs::path file = dir.write("auto.ini", "[parallel]\nthreads_per_rank = auto\n");
+  EXPECT_EQ(parse_with({"--config", file.string()}).parallel.threads_per_rank, ParallelConfig::threads_auto);
+  EXPECT_EQ(parse_with({"--config", file.string(), "--parallel.threads_per_rank", "3"}).parallel.threads_per_rank, 3);
+
+  for (const std::string word : {"Auto", "automatic", "cpus", ""})
+    EXPECT_PROBLEM(problems_with({"--parallel.threads_per_rank", word}), "parallel.threads_per_rank = '" + word + "'",
+                   "not an integer (expected auto or an integer from 1 to 256)");
+  for (const std::string number : {"0", "257", "-1"})
+    EXPECT_PROBLEM(problems_with({"--parallel.threads_per_rank", number}), "parallel.threads_per_rank = " + number,
+                   "must be from 1 to 256, or auto");
 }
 
 TEST_F(ConfigTest, UnknownNamesOfModesAreErrors) {

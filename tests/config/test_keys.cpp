@@ -170,6 +170,12 @@ TEST(Keys, EveryRangeIsEnforced) {
         expect_refused(key.name, "9223372036854775808", "too large for an integer");
       expect_in_range(key.name, std::to_string(r.min), must);
       expect_in_range(key.name, std::to_string(r.max), must);
+      // The word is taken, and the value that stands for it cannot be written as a number.
+      if (integer->word) {
+        expect_in_range(key.name, integer->word->name, "not an integer");
+        expect_refused(key.name, std::to_string(integer->word->value), must + ", or " + integer->word->name);
+        expect_refused(key.name, "no_such_name", "expected " + integer->word->name + " or an integer " + r.text());
+      }
     } else if (const auto* real = std::get_if<RealKey>(&key.binds)) {
       const auto& r = real->range;
       const std::string must = "must be " + r.text();
@@ -317,6 +323,9 @@ TEST(Keys, TheDocumentationDescribesEveryKey) {
     if (!key.allowed.empty()) continue;  // limits that are other keys, documented in words
     if (const auto* integer = std::get_if<IntegerKey>(&key.binds)) {
       EXPECT_NE(allowed.find(documented(integer->range.text())), std::string::npos) << key.name << ": " << allowed;
+      if (integer->word) {
+        EXPECT_NE(allowed.find(integer->word->name), std::string::npos) << key.name << ": " << allowed;
+      }
     } else if (const auto* real = std::get_if<RealKey>(&key.binds)) {
       EXPECT_NE(allowed.find(documented(real->range.text())), std::string::npos) << key.name << ": " << allowed;
     } else if (const auto* choice = std::get_if<ChoiceKey>(&key.binds)) {

@@ -98,7 +98,12 @@ struct OutputConfig {
 };
 
 struct ParallelConfig {
-  int threads_per_rank = 2;
+  // The key's `auto`: each rank computes with as many threads as its CPU affinity holds (at most
+  // max_threads_per_rank), which it resolves for itself when the sweep starts (sweep/driver.cpp), so
+  // that ranks given different CPUs may differ. Outside the key's range, so that no number means it.
+  static constexpr int threads_auto = 0;
+  static constexpr int max_threads_per_rank = 256;
+  int threads_per_rank = 2;  // 1 … max_threads_per_rank, or threads_auto
   int block_points = 16;
 };
 

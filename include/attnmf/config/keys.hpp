@@ -36,9 +36,16 @@ struct RealRange {
 // The kinds of key. Each reads its member out of a Config and stores a checked value into one; the
 // table's helpers (keys.cpp) make these accessors from a path of pointers to members.
 struct IntegerKey {
+  // A word the key takes beside its integers, which its member holds as `value`, a value outside
+  // `range` (parallel.threads_per_rank = auto: 0).
+  struct Word {
+    std::string name;
+    long long value;
+  };
   IntegerRange range;
   std::function<long long(const Config&)> get;
   std::function<void(Config&, long long)> set;
+  std::optional<Word> word = {};
 };
 
 struct RealKey {

@@ -55,7 +55,7 @@ struct SweepSummary {
   double wall_seconds = 0.0;
   double point_steps_per_second = 0.0;
   int ranks = 1;
-  int threads_per_rank = 1;
+  int threads_per_rank = 1;  // this rank's compute threads (parallel.threads_per_rank, auto resolved)
 };
 
 class PointComputer;
