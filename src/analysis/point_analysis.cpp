@@ -60,6 +60,34 @@ PointAnalyzer::PointAnalyzer(int features, int context, long long recorded_steps
   previous_output_semantic_.resize(static_cast<std::size_t>(features_));
 }
 
+// docs/model.md §5, the paper's Poincaré section (the steps close to the plane), and the crossings of
+// the plane between consecutive steps, which a section of a discrete map would otherwise only catch
+// by chance. Feature a of the step is now_row[a · fs], of the step before previous[a · previous_stride].
+inline void PointAnalyzer::observe_section(const double* now_row, std::ptrdiff_t fs, const double* previous,
+                                    std::ptrdiff_t previous_stride) {
+  const int f = settings_.section_feature;
+  const double now = now_row[f * fs];
+  if (std::abs(now) < settings_.section_tolerance) {
+    if (section_total_ < settings_.section_max)
+      for (int a = 0; a < features_; ++a) section_.push_back(now_row[a * fs]);
+    ++section_total_;
+  }
+  if (observed_ == 0) return;
+  const double before = previous[f * previous_stride];
+  // A step landing exactly on the plane is a crossing; the step leaving it is not counted again.
+  const bool crossed = before * now < 0.0 || (now == 0.0 && before != 0.0);
+  if (!crossed) return;
+  if (crossings_total_ < settings_.section_max) {
+    const double fraction = before / (before - now);
+    for (int a = 0; a < features_; ++a) {
+      const double x0 = previous[a * previous_stride];
+      crossings_.push_back(a == f ? 0.0 : x0 + fraction * (now_row[a * fs] - x0));
+    }
+    crossing_direction_.push_back(now > before ? std::int8_t{1} : std::int8_t{-1});
+  }
+  ++crossings_total_;
+}
+
 void PointAnalyzer::observe(const double* output_semantic, const double* attention, int position) {
   observe_steps(output_semantic, attention, 1, 0, &position, 1);
 }
@@ -101,34 +129,6 @@ void PointAnalyzer::observe_steps(const double* output_semantic, const double* a
   }
   const double* last = output_semantic + (count - 1) * step_stride;
   for (int a = 0; a < m; ++a) previous_output_semantic_[static_cast<std::size_t>(a)] = last[a * fs];
-}
-
-// docs/model.md §5, the paper's Poincaré section (the steps close to the plane), and the crossings of
-// the plane between consecutive steps, which a section of a discrete map would otherwise only catch
-// by chance. Feature a of the step is now_row[a · fs], of the step before previous[a · previous_stride].
-void PointAnalyzer::observe_section(const double* now_row, std::ptrdiff_t fs, const double* previous,
-                                    std::ptrdiff_t previous_stride) {
-  const int f = settings_.section_feature;
-  const double now = now_row[f * fs];
-  if (std::abs(now) < settings_.section_tolerance) {
-    if (section_total_ < settings_.section_max)
-      for (int a = 0; a < features_; ++a) section_.push_back(now_row[a * fs]);
-    ++section_total_;
-  }
-  if (observed_ == 0) return;
-  const double before = previous[f * previous_stride];
-  // A step landing exactly on the plane is a crossing; the step leaving it is not counted again.
-  const bool crossed = before * now < 0.0 || (now == 0.0 && before != 0.0);
-  if (!crossed) return;
-  if (crossings_total_ < settings_.section_max) {
-    const double fraction = before / (before - now);
-    for (int a = 0; a < features_; ++a) {
-      const double x0 = previous[a * previous_stride];
-      crossings_.push_back(a == f ? 0.0 : x0 + fraction * (now_row[a * fs] - x0));
-    }
-    crossing_direction_.push_back(now > before ? std::int8_t{1} : std::int8_t{-1});
-  }
-  ++crossings_total_;
 }
 
 int PointAnalyzer::count_distinct_values() const {
