@@ -14,9 +14,10 @@
 // sum); the points of a sweep are independent. Integrating kLanes of them in lockstep lets every
 // operation of the chain work on whole vectors. Every lane does exactly the arithmetic of every
 // other lane, so a point's numbers depend neither on its lane nor on the other points of its block.
-// The simd engines differ from the scalar one by rounding only, less than 1e-13 in a step: exp and
-// tanh are not glibc's, the softmax multiplies by the inverse of its normalisation, and the AVX2 and
-// AVX-512 kernels fuse multiply-adds; the rest is the same code, summed in the same order.
+// The simd engines differ from the scalar one by rounding only, less than 1e-13 in a step: exp is
+// not glibc's, the 2^(M−1) tanh come from M exponentials by products and the softmax from L − 1
+// (docs/model.md §2), its normalisation is inverted once, the sums over sign vectors are one
+// matrix product, and the AVX2 and AVX-512 kernels fuse multiply-adds.
 //
 // Lanes share what the lockstep forces them to share: M, L, P, the weights, the number of steps done
 // and so the positional window and the window's fill. Each has its own β, γ and ε.
@@ -35,9 +36,10 @@ namespace attnmf::dynamics {
 // SSE2 ones): enough independent work per operation to hide the latency of every link of the chain.
 inline constexpr int kLanes = 16;
 
-// How often the sweep re-orthonormalises its tangent vectors (Engine::start_tangent): every fourth
-// step. Over four steps the k-th vector loses e^{4(λ_1 − λ_k)} of its own direction to the first;
-// at the paper's exponents (|λ| ≲ 1 per step) that is a few digits of the sixteen.
+// How often a point's pipeline (sweeps and attnmf trajectory) re-orthonormalises its tangent vectors
+// (Engine::start_tangent): every fourth step. Over four steps the k-th vector loses e^{4(λ_1 − λ_k)}
+// of its own direction to the first; at the paper's exponents (|λ| ≲ 1 per step) that is a few
+// digits of the sixteen.
 inline constexpr int kSweepOrthonormaliseEvery = 4;
 
 // The name of the scalar engine, beside the instruction sets of the simd ones.

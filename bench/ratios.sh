@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The speed figures of attnmf as ratios measured in one run, on whatever CPU this is:
+#   * sweep throughput at the paper's Fig. 3a settings (1.2e6 steps, the first 1e6 discarded, 20000
+#     samples), 256 points of beta in [0, 3] on 1 rank x 2 threads, with every simd kernel this CPU
+#     runs (ATTNMF_SIMD_LIMIT), without and with the top-3 Lyapunov exponents;
+#   * against the yardstick, when given: a stand-alone hand-written kernel of the same map (it is not
+#     part of attnmf: pass the directory holding its batch.cpp). It is built here for the best of
+#     AVX-512 and AVX2 this CPU has, as its README says, and run at the same settings on 2 threads;
+#   * cost against M and L (64 points, 2e4 steps, no exponents): M = 5 and 8 against M = 3 at L = 4,
+#     L = 32 against L = 4 at M = 3 and 6, per point-step, next to the ratio of the arithmetic.
+#
+#   bench/ratios.sh [--yardstick DIR] [BUILD_DIR]          (default build directory: build)
+#
+# Every figure is printed with the command line that measured it. The machines these run on drift by
+# tens of percent between runs: compare the ratios of one run, not numbers across runs.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+yardstick=""
+build=$here/build
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --yardstick) yardstick=$(cd "$2" && pwd); shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) build=$(cd "$1" && pwd); shift ;;
+  esac
+done
+attnmf=$build/bin/attnmf
+[[ -x $attnmf ]] || { echo "bench/ratios.sh: no $attnmf; build first (cmake --build $build)" >&2; exit 1; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Point-steps per second of one sweep in millions, as attnmf reports it ("done: ... 52.3 M
+# point-steps/s"); the engine that ran it into $work/engine.
+rate() {  # config-file extra-arguments...
+  local out=$work/out.h5 log
+  rm -f "$out"*
+  log=$("$attnmf" sweep --config "$1" --output.file "$out" --parallel.threads_per_rank 2 "${@:2}" 2>&1) ||
+    { echo "$log" >&2; exit 1; }
+  echo "$log" | sed -n 's/.*, simd: \([a-z0-9]*\),.* engine; writing.*/\1/p' | head -1 >"$work/engine"
+  echo "$log" | sed -n 's/.*done: .*, \([0-9.]*\) \([kMG]\) point-steps\/s.*/\1 \2/p' |
+    awk '{ f = $2 == "k" ? 1e3 : $2 == "M" ? 1e6 : 1e9; printf "%.4g\n", $1 * f / 1e6 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+fig3a=$here/jobs/fig3a.ini
+echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs"
+
+best=""
+declare -A plain
+for isa in avx512 avx2 sse2 portable; do
+  # A limit above what the CPU runs runs the best it does: each kernel is measured under its own name
+  # only (rate leaves the engine that ran in $work/engine).
+  r=$(ATTNMF_SIMD_LIMIT=$isa rate "$fig3a" --sweep.beta 0:3:256 --analysis.lyapunov 0 2>/dev/null) || continue
+  [[ -n $r && $(cat "$work/engine") == "$isa" ]] || continue
+  e=$(ATTNMF_SIMD_LIMIT=$isa rate "$fig3a" --sweep.beta 0:3:256 --analysis.lyapunov 3)
+  plain[$isa]=$r
+  [[ -n $best ]] || best=$isa
+  echo "sweep $isa: $r M point-steps/s, with top-3 exponents $e M: exponents add $(awk -v a="$r" -v b="$e" 'BEGIN { printf "%.0f", (a / b - 1) * 100 }') %" \
+       "  [ATTNMF_SIMD_LIMIT=$isa attnmf sweep --config jobs/fig3a.ini --sweep.beta 0:3:256 --analysis.lyapunov 0|3]"
+done
+[[ -n $best ]] || { echo "bench/ratios.sh: no simd kernel ran" >&2; exit 1; }
+
+if [[ -n $yardstick ]]; then
+  if grep -q avx512f /proc/cpuinfo; then flags="-DIMPL=4 -DVL=8 -DNW=32"; kernel=avx512
+  else flags="-DIMPL=6 -DVL=4 -DNW=16"; kernel=avx2; fi
+  # shellcheck disable=SC2086
+  g++ -O3 -march=native -fno-math-errno $flags -o "$work/yardstick" "$yardstick/batch.cpp" -lmvec -lpthread 2>/dev/null
+  y=$(cd "$yardstick" && "$work/yardstick" 1.24 0.000625 1200000 1000000 chpt.txt 2 2>&1 >/dev/null |
+      sed -n 's/.*Msteps\/s \([0-9.]*\).*/\1/p')
+  echo "yardstick ($kernel build, inline exp/tanh): $y M point-steps/s   [$yardstick, 2 threads]"
+  if [[ -n ${plain[$kernel]:-} ]]; then
+    echo "sweep/yardstick ($kernel, exponents off): $(ratio "${plain[$kernel]}" "$y")"
+  fi
+fi
+
+# Cost against M and L: short sweeps from a token, the same number of points and steps each.
+shape() {  # features context
+  cat >"$work/shape.ini" <<EOF
+[model]
+features = $1
+context = $2
+positional_bits = $(( $2 == 32 ? 5 : 2 ))
+semantic_bits = 99
+epsilon = 0.02
+gamma = 220
+[weights]
+seed = 1
+correlations = segments
+segments = 3
+[init]
+mode = token
+[run]
+steps = 20000
+transient = 10000
+[sweep]
+beta = 0.5:3:64
+[analysis]
+samples = 2000
+lyapunov = 0
+EOF
+  rate "$work/shape.ini"
+}
+m3=$(shape 3 4); m5=$(shape 5 4); m8=$(shape 8 4); l32=$(shape 3 32); m6l32=$(shape 6 32); m6=$(shape 6 4)
+# The arithmetic of a step grows as the sums over the 2^(M−1) sign vectors (4M·2^(M−1) multiply-adds
+# for the mean fields) and, with L, as the scores and weighted values (2ML).
+arith() { awk -v m="$1" -v l="$2" 'BEGIN { printf "%.0f", 4 * m * 2^(m - 1) + 2 * m * l + 8 * m }'; }
+a34=$(arith 3 4)
+echo "M = 3, L = 4: $m3 M point-steps/s   [$best, 64 points, 2e4 steps, token start]"
+echo "M = 5 costs $(ratio "$m3" "$m5") x M = 3 (arithmetic $(ratio "$(arith 5 4)" "$a34") x)"
+echo "M = 8 costs $(ratio "$m3" "$m8") x M = 3 (arithmetic $(ratio "$(arith 8 4)" "$a34") x)"
+echo "L = 32 costs $(ratio "$m3" "$l32") x L = 4 at M = 3 (arithmetic $(ratio "$(arith 3 32)" "$a34") x)"
+echo "L = 32 costs $(ratio "$m6" "$m6l32") x L = 4 at M = 6 (arithmetic $(ratio "$(arith 6 32)" "$(arith 6 4)") x)"
