@@ -133,12 +133,32 @@ void PointAnalyzer::observe_steps(const double* output_semantic, const double* a
 
 int PointAnalyzer::count_distinct_values() const {
   const long long rows = std::min(observed_, settings_.samples);
-  std::vector<double> bins;
-  bins.reserve(static_cast<std::size_t>(rows));
+  std::vector<double> bins(static_cast<std::size_t>(rows));
   for (long long r = 0; r < rows; ++r)
-    bins.push_back(std::floor(sample_ring_[index(r, features_, settings_.plotted_feature)] / settings_.count_resolution));
+    bins[static_cast<std::size_t>(r)] =
+        std::floor(sample_ring_[index(r, features_, settings_.plotted_feature)] / settings_.count_resolution);
+  bool any_nan = false;
+  double lowest = INFINITY, highest = -INFINITY;
+  for (double bin : bins) {
+    any_nan |= std::isnan(bin);
+    lowest = bin < lowest ? bin : lowest;  // false for a NaN
+    highest = bin > highest ? bin : highest;
+  }
   // The bins are integers held as doubles, so that a value that overflows an integer (or is not a
-  // number) is still counted once rather than being undefined behaviour; NaNs sort last.
+  // number) is still counted once rather than being undefined behaviour; all NaNs are one bin.
+  //
+  // Bins that span fewer than 16 per sample (at the default count_resolution at most 5002: every
+  // mean field lies in [−1, 1]) are marked in a table indexed by bin − lowest, in a tenth of the time
+  // of sorting them. The index is exact: the computed span is below the bound only if the true one
+  // is (rounding is monotonic), and an integer below 2^53 is a double, so the subtraction does not
+  // round and distinct bins get distinct indices (−0 and +0, equal, get one).
+  if (std::isfinite(lowest) && std::isfinite(highest) && highest - lowest < 16.0 * static_cast<double>(rows)) {
+    std::vector<unsigned char> seen(static_cast<std::size_t>(highest - lowest) + 1);
+    for (double bin : bins)
+      if (!std::isnan(bin)) seen[static_cast<std::size_t>(bin - lowest)] = 1;
+    return static_cast<int>(std::count(seen.begin(), seen.end(), 1)) + (any_nan ? 1 : 0);
+  }
+  // Otherwise (infinities among them, or a span too wide for a table) they are sorted; NaNs sort last.
   auto less = [](double a, double b) { return std::isnan(b) ? !std::isnan(a) : a < b; };
   auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
   std::sort(bins.begin(), bins.end(), less);
