@@ -6,8 +6,9 @@
 #   * against the yardstick, when given: a stand-alone hand-written kernel of the same map (it is not
 #     part of attnmf: pass the directory holding its batch.cpp). It is built here for the best of
 #     AVX-512 and AVX2 this CPU has, as its README says, and run at the same settings on 2 threads;
-#   * cost against M and L (64 points, 2e4 steps, no exponents): M = 5 and 8 against M = 3 at L = 4,
-#     L = 32 against L = 4 at M = 3 and 6, per point-step, next to the ratio of the arithmetic.
+#   * cost against M and L (64 points from a token, no exponents, steps chosen so that each sweep
+#     takes a second or two): M = 5 and 8 against M = 3 at L = 4, L = 32 against L = 4 at M = 3 and
+#     6, per point-step, next to the ratio of the arithmetic.
 #
 #   bench/ratios.sh [--yardstick DIR] [BUILD_DIR]          (default build directory: build)
 #
@@ -75,7 +76,7 @@ if [[ -n $yardstick ]]; then
 fi
 
 # Cost against M and L: short sweeps from a token, the same number of points and steps each.
-shape() {  # features context
+shape() {  # features context steps
   cat >"$work/shape.ini" <<EOF
 [model]
 features = $1
@@ -91,8 +92,8 @@ segments = 3
 [init]
 mode = token
 [run]
-steps = 20000
-transient = 10000
+steps = $3
+transient = $(( $3 / 2 ))
 [sweep]
 beta = 0.5:3:64
 [analysis]
@@ -101,12 +102,13 @@ lyapunov = 0
 EOF
   rate "$work/shape.ini"
 }
-m3=$(shape 3 4); m5=$(shape 5 4); m8=$(shape 8 4); l32=$(shape 3 32); m6l32=$(shape 6 32); m6=$(shape 6 4)
+m3=$(shape 3 4 1000000); m5=$(shape 5 4 200000); m8=$(shape 8 4 40000)
+l32=$(shape 3 32 300000); m6=$(shape 6 4 100000); m6l32=$(shape 6 32 40000)
 # The arithmetic of a step grows as the sums over the 2^(M−1) sign vectors (4M·2^(M−1) multiply-adds
 # for the mean fields) and, with L, as the scores and weighted values (2ML).
 arith() { awk -v m="$1" -v l="$2" 'BEGIN { printf "%.0f", 4 * m * 2^(m - 1) + 2 * m * l + 8 * m }'; }
 a34=$(arith 3 4)
-echo "M = 3, L = 4: $m3 M point-steps/s   [$best, 64 points, 2e4 steps, token start]"
+echo "M = 3, L = 4: $m3 M point-steps/s   [$best, 64 points from a token, 2 threads]"
 echo "M = 5 costs $(ratio "$m3" "$m5") x M = 3 (arithmetic $(ratio "$(arith 5 4)" "$a34") x)"
 echo "M = 8 costs $(ratio "$m3" "$m8") x M = 3 (arithmetic $(ratio "$(arith 8 4)" "$a34") x)"
 echo "L = 32 costs $(ratio "$m3" "$l32") x L = 4 at M = 3 (arithmetic $(ratio "$(arith 3 32)" "$a34") x)"
