@@ -104,9 +104,10 @@ EOF
 }
 m3=$(shape 3 4 1000000); m5=$(shape 5 4 200000); m8=$(shape 8 4 40000)
 l32=$(shape 3 32 300000); m6=$(shape 6 4 100000); m6l32=$(shape 6 32 40000)
-# The arithmetic of a step grows as the sums over the 2^(M−1) sign vectors (4M·2^(M−1) multiply-adds
-# for the mean fields) and, with L, as the scores and weighted values (2ML).
-arith() { awk -v m="$1" -v l="$2" 'BEGIN { printf "%.0f", 4 * m * 2^(m - 1) + 2 * m * l + 8 * m }'; }
+# The arithmetic of a step, counting an exponential as 20 operations: the mean fields' sums over the
+# J = 2^(M−1) sign vectors (4MJ multiply-adds), the J tanh from M exponentials (J products and
+# divisions), and per slot the score, its exponential and the weighted value (2M + 20).
+arith() { awk -v m="$1" -v l="$2" 'BEGIN { j = 2^(m - 1); printf "%.0f", 4 * m * j + 2 * j + 20 * m + l * (2 * m + 20) }'; }
 a34=$(arith 3 4)
 echo "M = 3, L = 4: $m3 M point-steps/s   [$best, 64 points from a token, 2 threads]"
 echo "M = 5 costs $(ratio "$m3" "$m5") x M = 3 (arithmetic $(ratio "$(arith 5 4)" "$a34") x)"
