@@ -203,10 +203,11 @@ try:
                  "--sweep.mode", "continuation",
                          "--continuation.direction", "both", "--continuation.from", "1.262",
                          "--continuation.transient", "50000", "--init.starts", "4"]
-    if SCENARIO == "corrupt":
+    if SCENARIO in ("corrupt", "signals") and ENGINE == "simd":
         # More blocks than the 2 ranks' 4 threads take at once (7 of 16 points): when the first wave
         # is journalled and the signal lands, the next one is in flight, however fast the engine.
-        # (With 3 blocks, all started together, they could all finish before the signal.)
+        # (With 3 blocks, all started together, they could all finish before the signal: SIGUSR1 on
+        # 2 ranks once found 40 of 40 done.)
         POINTS = 112
         extra = ["--sweep.beta", f"1.24:1.28:{POINTS}"] + SMALL[2:]
     if SCENARIO == "network":
