@@ -80,6 +80,8 @@ configuration or one in use by another run (nothing written), 3 interrupted by a
 std::vector<std::string> differing_keys(const std::vector<std::pair<std::string, std::string>>& stored,
                                        const config::Config& current) {
   std::map<std::string, std::string> before(stored.begin(), stored.end());
+  const auto default_values = config::Config{}.key_values();
+  const std::map<std::string, std::string> defaults(default_values.begin(), default_values.end());
   std::vector<std::pair<std::string, std::string>> now;
   for (const auto& kv : current.key_values())
     if (config::affects_results(kv.first)) now.push_back(kv);
@@ -90,6 +92,9 @@ std::vector<std::string> differing_keys(const std::vector<std::pair<std::string,
     const std::string checksum_key = sweep::input_checksum_prefix + key;
     if (checksums.count(checksum_key) && before.count(checksum_key)) continue;  // compared below
     const auto it = before.find(key);
+    // A key newer than the file that is at its default (the behaviour from before the key existed,
+    // e.g. output.sample_precision = float64) is no difference: such files stay resumable.
+    if (it == before.end() && defaults.at(key) == value) continue;
     if (it == before.end()) differences.push_back(key + " (absent from the file, here " + value + ")");
     else if (it->second != value) differences.push_back(key + " (file: " + it->second + ", here: " + value + ")");
   }

@@ -646,6 +646,10 @@ std::string_view to_string(InitConfig::Mode mode) {
   return mode == InitConfig::Mode::checkpoint ? "checkpoint" : "token";
 }
 
+std::string_view to_string(OutputConfig::SamplePrecision precision) {
+  return precision == OutputConfig::SamplePrecision::float32 ? "float32" : "float64";
+}
+
 std::string_view to_string(RunConfig::Engine engine) {
   switch (engine) {
     case RunConfig::Engine::simd: return "simd";

@@ -376,6 +376,14 @@ const std::vector<Key>& keys() {
        .allowed = "a path",
        .default_note = "(required)",
        .affects_results = false},
+      {.name = "output.sample_precision",
+       .binds = choice(at(&Config::output, &OutputConfig::sample_precision),
+                       {OutputConfig::SamplePrecision::float64, OutputConfig::SamplePrecision::float32}),
+       .meaning = "How the sweep file stores the recorded samples (/points/samples, /attractors/samples, "
+                  "/network/reference/samples): float64, or float32 for half the bytes (each value rounded by at "
+                  "most a relative 6e-8). The analysis always runs on the engine's doubles; only the stored copy "
+                  "is rounded. The file records the choice in its output.sample_precision attribute.",
+       .only_for = Command::sweep},
 
       {.name = "parallel.threads_per_rank",
        .binds = integer_or_word(at(&Config::parallel, &ParallelConfig::threads_per_rank),

@@ -21,11 +21,17 @@ SweepFile::SweepFile(h5::File file, const config::Config& config)
       context_(config.model.context),
       samples_(config.analysis.samples),
       section_max_(config.analysis.section_max),
+      float_samples_(config.output.sample_precision == config::OutputConfig::SamplePrecision::float32),
       lyapunov_(config.analysis.lyapunov),
       points_(config::SweepGrid(config.sweep).size()),
       starts_(config.init.starts),
       has_starts_(config.init.starts > 1 || config.sweep.mode == config::SweepConfig::Mode::continuation),
       replicas_(config.run.engine == config::RunConfig::Engine::network ? config.network.replicas : 0) {}
+
+h5::Handle SweepFile::create_samples(std::string_view path, const std::vector<hsize_t>& dims) const {
+  if (float_samples_) return h5::create_dataset<float>(file_, path, dims, {}, std::numeric_limits<float>::quiet_NaN());
+  return h5::create_dataset<double>(file_, path, dims, {}, not_a_number);
+}
 
 SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
                             const model::Weights& weights, const config::SweepGrid& grid, mpi::Monitor& monitor,
@@ -85,7 +91,7 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
     step([&] { d["lyapunov_estimate"] = h5::create_dataset<double>(f.file_, "points/lyapunov_estimate", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number); });
     step([&] { d["lyapunov_source"] = h5::create_dataset<std::uint8_t>(f.file_, "points/lyapunov_source", {n}); });
   }
-  if (S > 0) step([&] { d["samples"] = h5::create_dataset<double>(f.file_, "points/samples", {n, S, M}, {}, not_a_number); });
+  if (S > 0) step([&] { d["samples"] = f.create_samples("points/samples", {n, S, M}); });
   step([&] { d["distinct_values"] = h5::create_dataset<std::int32_t>(f.file_, "points/distinct_values", {n}); });
   step([&] { d["paper_regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/paper_regime", {n}, {}, std::int8_t{-1}); });
   step([&] { d["zero_one"] = h5::create_dataset<double>(f.file_, "points/zero_one_k", {n}, {}, not_a_number); });
@@ -120,7 +126,7 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
     step([&] { d["reference_period"] = h5::create_dataset<std::int32_t>(f.file_, "network/reference/period", {n}); });
     step([&] { d["reference_floor"] = h5::create_dataset<double>(f.file_, "network/reference/floor", {n}, {}, not_a_number); });
     if (S > 0)
-      step([&] { d["reference_samples"] = h5::create_dataset<double>(f.file_, "network/reference/samples", {n, S, M}, {}, not_a_number); });
+      step([&] { d["reference_samples"] = f.create_samples("network/reference/samples", {n, S, M}); });
     step([&] { write_network_description(f.file_, config); });
   }
   if (f.has_starts_) {
@@ -326,7 +332,7 @@ void SweepFile::write_attractors(MPI_Comm comm, mpi::Monitor& monitor, std::span
   make("regime", "attractors/regime", {A}, std::int8_t{-1});
   make("period", "attractors/period", {A}, std::int32_t{0});
   if (lyapunov_ > 0) make("lyapunov", "attractors/lyapunov", {A, static_cast<hsize_t>(lyapunov_)}, not_a_number);
-  if (S > 0) make("samples", "attractors/samples", {A, S, M}, not_a_number);
+  if (S > 0) step([&] { a["samples"] = create_samples("attractors/samples", {A, S, M}); });
   make("final_attention", "attractors/final_window/attention", {A, L, M}, not_a_number);
   make("final_positions", "attractors/final_window/positions", {A, L}, std::int32_t{0});
   make("final_history", "attractors/final_window/history", {A}, std::int32_t{0});

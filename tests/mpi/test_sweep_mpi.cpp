@@ -179,6 +179,37 @@ TEST_P(SweepMpiEngines, PointsAreBitwiseThoseOfASerialRun) {
 INSTANTIATE_TEST_SUITE_P(Engines, SweepMpiEngines, ::testing::Values("simd", "scalar"),
                          [](const auto& param_info) { return param_info.param; });
 
+// output.sample_precision = float32: the file's samples are the engine's doubles rounded to nearest
+// float, everything the analysis derived from them is that of the float64 run, and the file says so.
+TEST(SweepMpi, Float32SamplesAreTheDoublesRounded) {
+  const fs::path path = shared_path("float32");
+  const config::Config cfg = small_sweep(path, 2, 4, "simd", {"--output.sample_precision", "float32", "--init.starts", "2"});
+  const sweep::SweepSummary summary = sweep::run_sweep(MPI_COMM_WORLD, cfg, {});
+  if (world_rank() == 0) {
+    EXPECT_EQ(summary.done, 22);
+    const model::Weights weights = model::draw_weights(cfg.model);
+    const sweep::PointComputer computer(cfg, weights);
+    const h5::File file = h5::File::open(path, h5::Access::read_only);
+    EXPECT_EQ(h5::read_attribute<std::string>(file, "output.sample_precision"), "float32");
+    long long rounded = 0;
+    for (long long p = 0; p < computer.grid().size(); ++p) {
+      const records::PointResult r = computer.compute(p);
+      // Read back as doubles: a float64 dataset would give the unrounded values.
+      std::vector<double> expected;
+      for (const double x : r.analysis.samples) expected.push_back(static_cast<double>(static_cast<float>(x)));
+      expect_identical<double>(file, "points/samples", expected, 300 * 3, p);
+      for (std::size_t i = 0; i < expected.size(); ++i) rounded += expected[i] != r.analysis.samples[i];
+      expect_identical<std::int32_t>(file, "points/distinct_values", {r.analysis.distinct_values}, 1, p);
+      expect_identical<std::int8_t>(file, "points/regime", {static_cast<std::int8_t>(attnmf::analysis::code(r.regime))}, 1, p);
+    }
+    EXPECT_GT(rounded, 0);  // so that the comparison above tells float32 from float64
+    const auto attractor_samples = h5::read_all<float>(h5::open_dataset(file, "attractors/samples"));
+    EXPECT_FALSE(attractor_samples.empty());
+    fs::remove(path);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
 TEST(SweepMpi, AFailingPointIsRecordedAndTheOthersCarryOn) {
   const fs::path path = shared_path("failure");
   const config::Config cfg = small_sweep(path, 2, 3);

@@ -303,6 +303,19 @@ try:
             expect(digest([out, out + ".journal"]) == before, "... and not a byte changed")
             with open(manifest, "w") as f:
                 f.write(original)
+        # A journal from before output.sample_precision existed lacks the key: at its default it is
+        # the same configuration; asked to differ, it is another.
+        expect("output.sample_precision = float64" in original, "the manifest records output.sample_precision")
+        with open(manifest, "w") as f:
+            f.write("".join(line for line in original.splitlines(True) if not line.startswith("output.sample_precision")))
+        before = digest([out, out + ".journal"])
+        rc, log = run(out, extra + ["--output.sample_precision", "float32"])
+        expect(rc == 2 and "output.sample_precision (absent from the file, here float32)" in log,
+               f"a journal without output.sample_precision is refused with float32, naming the key (rc {rc})")
+        expect(digest([out, out + ".journal"]) == before, "... and not a byte changed")
+        rc, log = run(out, extra)
+        expect(rc == 0, f"a journal without output.sample_precision resumes at the default float64 (rc {rc})")
+        expect_identical(reference, out, "a journal without output.sample_precision, resumed")
         rc, log = run(reference, extra + ["--run.steps", "300001"])
         expect(rc == 2 and "run.steps" in log, "--resume of a complete file of another configuration is refused")
         fresh = os.path.join(work, "fresh.h5")

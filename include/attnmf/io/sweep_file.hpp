@@ -54,10 +54,14 @@ class SweepFile {
 
  private:
   SweepFile(h5::File file, const config::Config& config);
+  // A dataset of recorded samples, stored as output.sample_precision says; written from doubles,
+  // which HDF5 rounds to nearest when the file holds float32.
+  h5::Handle create_samples(std::string_view path, const std::vector<hsize_t>& dims) const;
   h5::File file_;
   std::map<std::string, h5::Handle> datasets_;
   int features_, context_;
   long long samples_, section_max_;
+  bool float_samples_ = false;  // output.sample_precision = float32
   int lyapunov_;
   long long points_ = 0;
   int starts_ = 1;
