@@ -6,6 +6,14 @@ find_package(spdlog REQUIRED)
 find_package(Threads REQUIRED)
 # zlib: the journal's CRC-32 (HDF5 depends on it anyway).
 find_package(ZLIB REQUIRED)
+# libdeflate (Debian: libdeflate-dev): the compressed samples of a sweep file, in the zlib format of
+# HDF5's deflate filter, made twice as fast as zlib makes them (io/sample_chunks.hpp). Linked by
+# path, so that the installed package needs no find module for it.
+find_path(ATTNMF_LIBDEFLATE_INCLUDE_DIR libdeflate.h)
+find_library(ATTNMF_LIBDEFLATE_LIBRARY deflate)
+if(NOT ATTNMF_LIBDEFLATE_INCLUDE_DIR OR NOT ATTNMF_LIBDEFLATE_LIBRARY)
+  message(FATAL_ERROR "attnmf needs libdeflate (Debian: libdeflate-dev; tools/install-deps.sh installs it)")
+endif()
 # Eigen (header-only): the eigenvalues of a monodromy matrix (dynamics/floquet.cpp), a general real
 # eigenproblem that is not worth writing again.
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)

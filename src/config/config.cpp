@@ -650,6 +650,10 @@ std::string_view to_string(OutputConfig::SamplePrecision precision) {
   return precision == OutputConfig::SamplePrecision::float32 ? "float32" : "float64";
 }
 
+std::string_view to_string(OutputConfig::SampleCompression compression) {
+  return compression == OutputConfig::SampleCompression::none ? "none" : "deflate";
+}
+
 std::string_view to_string(RunConfig::Engine engine) {
   switch (engine) {
     case RunConfig::Engine::simd: return "simd";

@@ -382,9 +382,11 @@ bool exists(const Handle& location, std::string_view path) {
   return true;
 }
 
+namespace {
+
 template <Element T>
-Handle create_dataset(const Handle& location, std::string_view path, const std::vector<hsize_t>& dims,
-                      const std::vector<hsize_t>& chunk_dims, T fill_value) {
+Handle create_dataset_with(const Handle& location, std::string_view path, const std::vector<hsize_t>& dims,
+                           const std::vector<hsize_t>& chunk_dims, T fill_value, bool deflated) {
   const std::string name(path);
   const Site site{location.get(), name, {}};
   if (dims.empty()) throw std::invalid_argument(describe(site) + ": a dataset needs at least one dimension");
@@ -394,10 +396,38 @@ Handle create_dataset(const Handle& location, std::string_view path, const std::
   const Handle space = ATTNMF_H5_OPEN(H5Screate_simple, site, rank, dims.data(), nullptr);
   const Handle creation = ATTNMF_H5_OPEN(H5Pcreate, site, H5P_DATASET_CREATE);
   if (!chunk_dims.empty()) ATTNMF_H5_CALL(H5Pset_chunk, site, creation.get(), rank, chunk_dims.data());
+  if (deflated) {
+    if (chunk_dims.empty()) throw std::invalid_argument(describe(site) + ": a filtered dataset needs chunks");
+    // Applied in this order on writing: the bytes of each element spread over the chunk (shuffle),
+    // then deflate. Chunks that are never written read as the fill value.
+    ATTNMF_H5_CALL(H5Pset_shuffle, site, creation.get());
+    ATTNMF_H5_CALL(H5Pset_deflate, site, creation.get(), 1U);
+  }
   ATTNMF_H5_CALL(H5Pset_fill_value, site, creation.get(), types_of<T>().memory, &fill_value);
   const Handle links = link_creation_list(site);
   return ATTNMF_H5_OPEN(H5Dcreate2, site, location.get(), name.c_str(), types_of<T>().stored, space.get(),
                         links.get(), creation.get(), H5P_DEFAULT);
+}
+
+}  // namespace
+
+template <Element T>
+Handle create_dataset(const Handle& location, std::string_view path, const std::vector<hsize_t>& dims,
+                      const std::vector<hsize_t>& chunk_dims, T fill_value) {
+  return create_dataset_with<T>(location, path, dims, chunk_dims, fill_value, false);
+}
+
+template <Element T>
+Handle create_deflated_dataset(const Handle& location, std::string_view path, const std::vector<hsize_t>& dims,
+                               const std::vector<hsize_t>& chunk_dims, T fill_value) {
+  return create_dataset_with<T>(location, path, dims, chunk_dims, fill_value, true);
+}
+
+void write_filtered_chunk(const Handle& dataset, const std::vector<hsize_t>& offset, std::span<const unsigned char> bytes) {
+  const Site site{dataset.get(), {}, {}};
+  if (offset.size() != dims(dataset).size()) throw std::invalid_argument(describe(site) + ": chunk offset of another rank");
+  // Filter mask 0: every filter of the dataset's pipeline was applied to these bytes.
+  ATTNMF_H5_CALL(H5Dwrite_chunk, site, dataset.get(), H5P_DEFAULT, 0U, offset.data(), bytes.size(), bytes.data());
 }
 
 Handle open_dataset(const Handle& location, std::string_view path) {
@@ -479,6 +509,8 @@ std::vector<T> read_rows(const Handle& dataset, hsize_t first_row, hsize_t row_c
 #define ATTNMF_H5_INSTANTIATE(T)                                                                              \
   template Handle create_dataset<T>(const Handle&, std::string_view, const std::vector<hsize_t>&,            \
                                     const std::vector<hsize_t>&, T);                                         \
+  template Handle create_deflated_dataset<T>(const Handle&, std::string_view, const std::vector<hsize_t>&,   \
+                                             const std::vector<hsize_t>&, T);                                \
   template void write_all<T>(const Handle&, std::span<const T>);                                             \
   template std::vector<T> read_all<T>(const Handle&);                                                        \
   template void write_rows<T>(const Handle&, hsize_t, hsize_t, std::span<const T>, Transfer);                \

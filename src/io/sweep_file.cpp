@@ -22,6 +22,7 @@ SweepFile::SweepFile(h5::File file, const config::Config& config)
       samples_(config.analysis.samples),
       section_max_(config.analysis.section_max),
       float_samples_(config.output.sample_precision == config::OutputConfig::SamplePrecision::float32),
+      spooled_(config.output.sample_compression == config::OutputConfig::SampleCompression::deflate),
       lyapunov_(config.analysis.lyapunov),
       points_(config::SweepGrid(config.sweep).size()),
       starts_(config.init.starts),
@@ -31,6 +32,23 @@ SweepFile::SweepFile(h5::File file, const config::Config& config)
 h5::Handle SweepFile::create_samples(std::string_view path, const std::vector<hsize_t>& dims) const {
   if (float_samples_) return h5::create_dataset<float>(file_, path, dims, {}, std::numeric_limits<float>::quiet_NaN());
   return h5::create_dataset<double>(file_, path, dims, {}, not_a_number);
+}
+
+SampleChunking sample_chunking(const config::Config& config) {
+  return {config.analysis.samples, config.model.features,
+          config.output.sample_precision == config::OutputConfig::SamplePrecision::float32};
+}
+
+void SweepFile::start_spool(const std::filesystem::path& path) {
+  if (samples_spooled()) spool_.emplace(path, SampleChunking{samples_, features_, float_samples_});
+}
+
+std::vector<SpooledChunk> SweepFile::close_spool() {
+  if (!spool_) return {};
+  spool_->close();
+  std::vector<SpooledChunk> chunks = spool_->chunks();
+  spool_.reset();
+  return chunks;
 }
 
 SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, const config::Config& config,
@@ -91,7 +109,17 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
     step([&] { d["lyapunov_estimate"] = h5::create_dataset<double>(f.file_, "points/lyapunov_estimate", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number); });
     step([&] { d["lyapunov_source"] = h5::create_dataset<std::uint8_t>(f.file_, "points/lyapunov_source", {n}); });
   }
-  if (S > 0) step([&] { d["samples"] = f.create_samples("points/samples", {n, S, M}); });
+  if (S > 0 && f.spooled_)
+    step([&] {
+      // One point's samples per chunk (or a few, for very long records): a reader of one point
+      // inflates only its own.
+      const std::vector<hsize_t> chunk = sample_chunking(config).chunk_dims();
+      d["samples"] = f.float_samples_
+                         ? h5::create_deflated_dataset<float>(f.file_, "points/samples", {n, S, M}, chunk,
+                                                              std::numeric_limits<float>::quiet_NaN())
+                         : h5::create_deflated_dataset<double>(f.file_, "points/samples", {n, S, M}, chunk, not_a_number);
+    });
+  else if (S > 0) step([&] { d["samples"] = f.create_samples("points/samples", {n, S, M}); });
   step([&] { d["distinct_values"] = h5::create_dataset<std::int32_t>(f.file_, "points/distinct_values", {n}); });
   step([&] { d["paper_regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/paper_regime", {n}, {}, std::int8_t{-1}); });
   step([&] { d["zero_one"] = h5::create_dataset<double>(f.file_, "points/zero_one_k", {n}, {}, not_a_number); });
@@ -220,7 +248,12 @@ void SweepFile::write_point(const records::PointResult& r) {
     if (lyapunov_ > 0 && !r.lyapunov_estimate.empty())
       h5::write_rows<double>(d.at("lyapunov_estimate"), row, 1, r.lyapunov_estimate);
     if (lyapunov_ > 0) one("lyapunov_source", static_cast<std::uint8_t>(r.lyapunov_source));
-    if (samples_ > 0) h5::write_rows<double>(d.at("samples"), row, 1, a.samples);
+    if (samples_spooled()) {
+      if (!spool_) throw std::logic_error("SweepFile::write_point: spooled samples without a spool");
+      spool_->add(r.index, a.samples);
+    } else if (samples_ > 0) {
+      h5::write_rows<double>(d.at("samples"), row, 1, a.samples);
+    }
     one("distinct_values", static_cast<std::int32_t>(a.distinct_values));
     one("paper_regime", static_cast<std::int8_t>(analysis::code(r.paper_regime)));
     one("zero_one", r.zero_one);

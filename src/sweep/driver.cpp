@@ -131,8 +131,10 @@ class SweepRun {
     const long long lanes = static_cast<long long>(threads_) * computer_.points_per_task();
     return std::clamp<long long>(tasks_ / comm_.size(), 1, lanes);
   }
-  // This rank's file of this run in the journal directory: "run-<id>-rank-<rank><suffix>".
-  std::filesystem::path run_file(const std::string& suffix) const;
+  // This rank's (or `rank`'s) file of this run in the journal directory: "run-<id>-rank-<rank><suffix>".
+  std::filesystem::path run_file(const std::string& suffix, int rank = -1) const;
+  // close()'s last step: every rank's spooled sample chunks listed on the master (spools_).
+  void gather_spools(const std::vector<io::SpooledChunk>& mine);
 
   // Set-up.
   const config::Config& config_;
@@ -164,6 +166,10 @@ class SweepRun {
   // Declared in this order so that, however the run ends, the reserve is given back before the
   // file is closed (io/space_reserve.hpp).
   std::optional<io::SweepFile> file_;
+  // The master's list of every rank's spool of compressed samples, written into the file by
+  // write_summary once no rank holds it open (io/sample_chunks.hpp).
+  bool spooled_samples_ = false;
+  std::vector<io::Spool> spools_;
   io::SpaceReserve reserve_;
   std::vector<bool> task_done_;  // done by earlier runs, per task
   Counts everyone_;  // the master's view of all ranks
@@ -219,8 +225,8 @@ SweepRun::SweepRun(MPI_Comm parent, const config::Config& config, const DriverOp
   });
 }
 
-std::filesystem::path SweepRun::run_file(const std::string& suffix) const {
-  return journal_dir_ / ("run-" + std::to_string(run_id_) + "-rank-" + std::to_string(comm_.rank()) + suffix);
+std::filesystem::path SweepRun::run_file(const std::string& suffix, int rank) const {
+  return journal_dir_ / ("run-" + std::to_string(run_id_) + "-rank-" + std::to_string(rank < 0 ? comm_.rank() : rank) + suffix);
 }
 
 void SweepRun::open_journal() {
@@ -244,6 +250,8 @@ void SweepRun::open_file() {
     file_.emplace(io::SweepFile::create(config_.output.file, comm_.get(), config_, weights_, computer_.grid(), monitor_,
                                         input_checksums(config_),
                                         options_.resume ? io::SweepFile::Mode::replace : io::SweepFile::Mode::exclusive));
+    spooled_samples_ = file_->samples_spooled();
+    file_->start_spool(run_file(".samples"));
   });
   monitor_.collective([&] { replay_journal(); });
   // How many CPUs each rank may run on and how many threads it computes with: the start line names
@@ -670,7 +678,40 @@ void SweepRun::close() {
   journal_writer_.reset();
   reserve_.release();  // room for the close's flush on a nearly full disk
   file_->write_attractors(comm_.get(), monitor_, attractors_, labels_);
+  std::vector<io::SpooledChunk> spooled;
+  monitor_.collective([&] { spooled = file_->close_spool(); });
   file_->close(monitor_);
+  if (spooled_samples_) monitor_.collective([&] { gather_spools(spooled); });
+}
+
+void SweepRun::gather_spools(const std::vector<io::SpooledChunk>& mine) {
+  static_assert(sizeof(io::SpooledChunk) == 4 * sizeof(std::int64_t));
+  const int size = comm_.size();
+  const int count = static_cast<int>(mine.size() * 4);
+  std::vector<int> counts(master_ ? static_cast<std::size_t>(size) : 1), displacements(counts.size(), 0);
+  check(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm_.get()), "MPI_Gather");
+  std::vector<std::int64_t> flat(mine.size() * 4), everyone;
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    flat[4 * i] = mine[i].point;
+    flat[4 * i + 1] = mine[i].piece;
+    flat[4 * i + 2] = mine[i].offset;
+    flat[4 * i + 3] = mine[i].size;
+  }
+  if (master_) {
+    for (int r = 1; r < size; ++r) displacements[static_cast<std::size_t>(r)] = displacements[static_cast<std::size_t>(r - 1)] + counts[static_cast<std::size_t>(r - 1)];
+    everyone.resize(static_cast<std::size_t>(displacements.back() + counts.back()));
+  }
+  check(MPI_Gatherv(flat.data(), count, MPI_INT64_T, everyone.data(), counts.data(), displacements.data(), MPI_INT64_T, 0,
+                    comm_.get()),
+        "MPI_Gatherv");
+  if (!master_) return;
+  for (int r = 0; r < size; ++r) {
+    io::Spool spool{run_file(".samples", r), {}};
+    const auto first = static_cast<std::size_t>(displacements[static_cast<std::size_t>(r)]);
+    for (std::size_t i = first; i < first + static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]); i += 4)
+      spool.chunks.push_back({everyone[i], everyone[i + 1], everyone[i + 2], everyone[i + 3]});
+    spools_.push_back(std::move(spool));
+  }
 }
 
 SweepSummary SweepRun::summarize() {
@@ -700,6 +741,14 @@ void SweepRun::write_summary(SweepSummary& summary, long long computed_everywher
   const double steps = options_.compute ? static_cast<double>(summary.computed) * static_cast<double>(config_.run.steps)
                                         : static_cast<double>(steps_everywhere);
   summary.point_steps_per_second = steps / summary.wall_seconds;
+  // The samples every rank spooled, into the file the ranks have closed, then the spools away.
+  if (spooled_samples_) {
+    io::write_spooled_chunks(config_.output.file, "points/samples", io::sample_chunking(config_), spools_);
+    for (const io::Spool& spool : spools_) {
+      std::error_code ignored;
+      std::filesystem::remove(spool.path, ignored);
+    }
+  }
   if (!summary.interrupted) io::write_failures(config_.output.file, points_, failures_);
   h5::File f = h5::File::open(config_.output.file, h5::Access::read_write);
   // The master's thread count: with parallel.threads_per_rank = auto, other ranks may have had others.

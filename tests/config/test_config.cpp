@@ -154,7 +154,7 @@ TEST_F(ConfigTest, KeyValuesListsEveryKeyInAFixedOrder) {
       "attractors.periodic_tolerance", "attractors.tolerance", "attractors.cover_fraction",
       "analysis.samples", "analysis.lyapunov", "analysis.lyapunov_trace", "analysis.section_feature", "analysis.section_tolerance",
       "analysis.section_max", "analysis.period_max", "analysis.period_tolerance", "analysis.count_resolution",
-      "output.file", "output.sample_precision",
+      "output.file", "output.sample_precision", "output.sample_compression",
       "parallel.threads_per_rank", "parallel.block_points",
       "network.size", "network.replicas", "network.algorithm", "network.seed"};
   const auto pairs = Config{}.key_values();
@@ -192,7 +192,7 @@ TEST_F(ConfigTest, KeyValuesTextIsThatOfEarlierVersions) {
                    {"analysis.section_feature", "1"}, {"analysis.section_tolerance", "0.001"},
                    {"analysis.section_max", "1000"}, {"analysis.period_max", "4096"},
                    {"analysis.period_tolerance", "1e-09"}, {"analysis.count_resolution", "0.0003999200159968006"},
-                   {"output.file", ""}, {"output.sample_precision", "float64"}, {"parallel.threads_per_rank", "2"}, {"parallel.block_points", "16"},
+                   {"output.file", ""}, {"output.sample_precision", "float64"}, {"output.sample_compression", "deflate"}, {"parallel.threads_per_rank", "2"}, {"parallel.block_points", "16"},
                    {"network.size", "99000"}, {"network.replicas", "1"}, {"network.algorithm", "auto"},
                    {"network.seed", "1"}}));
 
@@ -213,7 +213,7 @@ TEST_F(ConfigTest, KeyValuesTextIsThatOfEarlierVersions) {
                  "--analysis.lyapunov", "16", "--analysis.lyapunov_trace", "10", "--analysis.section_feature", "0",
                  "--analysis.section_tolerance", "2e-3", "--analysis.section_max", "0", "--analysis.period_max",
                  "1000000", "--analysis.period_tolerance", "1e-12", "--analysis.count_resolution", "0.1",
-                 "--output.file", "out.h5", "--output.sample_precision", "float32", "--parallel.threads_per_rank", "256", "--parallel.block_points", "4096",
+                 "--output.file", "out.h5", "--output.sample_precision", "float32", "--output.sample_compression", "none", "--parallel.threads_per_rank", "256", "--parallel.block_points", "4096",
                  "--sweep.size", "500", "--network.size", "5000", "--network.replicas", "7", "--network.algorithm",
                  "direct", "--network.seed", "9"})
           .config;
@@ -233,7 +233,7 @@ TEST_F(ConfigTest, KeyValuesTextIsThatOfEarlierVersions) {
                    {"analysis.lyapunov_trace", "10"}, {"analysis.section_feature", "0"},
                    {"analysis.section_tolerance", "0.002"}, {"analysis.section_max", "0"},
                    {"analysis.period_max", "1000000"}, {"analysis.period_tolerance", "1e-12"},
-                   {"analysis.count_resolution", "0.1"}, {"output.file", "out.h5"}, {"output.sample_precision", "float32"},
+                   {"analysis.count_resolution", "0.1"}, {"output.file", "out.h5"}, {"output.sample_precision", "float32"}, {"output.sample_compression", "none"},
                    {"parallel.threads_per_rank", "256"}, {"parallel.block_points", "4096"},
                    {"network.size", "5000"}, {"network.replicas", "7"}, {"network.algorithm", "direct"},
                    {"network.seed", "9"}}));
@@ -756,7 +756,8 @@ TEST_F(ConfigTest, KeyValuesRoundTrip) {
 // "auto" on two machines may name different kernels and two spellings may name the same one.
 TEST(ConfigResults, OnlyLocationParallelLayoutAndKernelSpellingLeaveResultsUnchanged) {
   for (const auto& [key, value] : Config{}.key_values())
-    EXPECT_EQ(attnmf::config::affects_results(key), key != "output.file" && key != "parallel.threads_per_rank" &&
+    EXPECT_EQ(attnmf::config::affects_results(key), key != "output.file" && key != "output.sample_compression" &&
+                                                         key != "parallel.threads_per_rank" &&
                                                          key != "parallel.block_points" && key != "run.simd_kernel")
         << key;
 }

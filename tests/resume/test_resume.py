@@ -215,9 +215,12 @@ try:
         extra = ["--run.engine", "network", "--sweep.beta", "1.1:1.4:8", "--sweep.size", "9900,990000",
                  "--network.replicas", "2", "--run.steps", "400000", "--run.transient", "200000",
                  "--analysis.samples", "5000", "--analysis.section_max", "100", "--parallel.block_points", "2", "-q"]
+    reference_started = time.time()
     rc, log = run(reference, extra, resume=False)
     assert rc == 0, log
     started = time.time()
+    # How long the whole sweep takes on this machine: what stops at given moments are sized from.
+    reference_seconds = started - reference_started
 
     if SCENARIO == "kill9":
         kills = kill_trials("kill -9", "killed", extra, seed=20261125, trials=4, attempts=5, wait=(0.15, 1.2))
@@ -348,7 +351,10 @@ try:
 
     elif SCENARIO == "long-point":
         out = os.path.join(work, "long.h5")
-        for attempt, delay in enumerate((0.8, 1.5, 1.0)):
+        # Three stops that together leave part of the point to do, however fast the machine: at 20 %,
+        # 30 % and 20 % of the uninterrupted run's time (past the few tenths of a second a start takes).
+        for attempt, share in enumerate((0.2, 0.3, 0.2)):
+            delay = 0.3 + share * reference_seconds
             p = start(out, extra[:-1])
             time.sleep(delay)
             p.send_signal(signal.SIGTERM)

@@ -100,7 +100,11 @@ struct OutputConfig {
   // journal keeps them, whichever is chosen: float32 rounds only what the file holds (a relative
   // 6e-8, against the counting classifier's resolution of 1e-3), for half the bytes.
   enum class SamplePrecision { float64, float32 } sample_precision = SamplePrecision::float64;
+  // /points/samples chunked one point per chunk through HDF5's shuffle and deflate filters
+  // (io/sample_chunks.hpp), or contiguous as files were before.
+  enum class SampleCompression { deflate, none } sample_compression = SampleCompression::deflate;
 };
+std::string_view to_string(OutputConfig::SampleCompression compression);
 std::string_view to_string(OutputConfig::SamplePrecision precision);
 
 struct ParallelConfig {

@@ -106,6 +106,17 @@ concept Element = one_of<T, double, float, std::int8_t, std::uint8_t, std::int32
 template <Element T>
 Handle create_dataset(const Handle& location, std::string_view path, const std::vector<hsize_t>& dims,
                       const std::vector<hsize_t>& chunk_dims = {}, T fill_value = T{});
+// A chunked dataset whose chunks pass HDF5's shuffle then deflate filters (level 1), which every
+// HDF5 reader decodes. In a file opened with MPI-IO, parallel HDF5 writes filtered chunks only
+// collectively; attnmf writes its own already filtered chunks with write_filtered_chunk instead.
+template <Element T>
+Handle create_deflated_dataset(const Handle& location, std::string_view path, const std::vector<hsize_t>& dims,
+                               const std::vector<hsize_t>& chunk_dims, T fill_value = T{});
+// One chunk of a dataset of create_deflated_dataset, as stored: `bytes` are the shuffled, deflated
+// (zlib format) elements of the chunk at element offset `offset`, written past the filters
+// (H5Dwrite_chunk). Serial files only: a file opened with MPI-IO keeps its chunk index consistent
+// across the ranks only through collective writes.
+void write_filtered_chunk(const Handle& dataset, const std::vector<hsize_t>& offset, std::span<const unsigned char> bytes);
 Handle open_dataset(const Handle& location, std::string_view path);
 std::vector<hsize_t> dims(const Handle& dataset);
 

@@ -16,6 +16,7 @@
 #include "attnmf/config/config.hpp"
 #include "attnmf/io/hdf5.hpp"
 #include "attnmf/io/monitor.hpp"
+#include "attnmf/io/sample_chunks.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/config/grid.hpp"
 #include "attnmf/records/point.hpp"
@@ -34,8 +35,16 @@ class SweepFile {
                           const model::Weights& weights, const config::SweepGrid& grid, mpi::Monitor& monitor,
                           const std::vector<std::pair<std::string, std::string>>& inputs, Mode mode = Mode::exclusive);
 
-  // Independent: the rows of one point. The status is written last.
+  // Independent: the rows of one point. The status is written last. With spooled samples
+  // (samples_spooled()), the point's samples go to the spool, which must have been started.
   void write_point(const records::PointResult& result);
+  // Whether /points/samples is deflated, and so written from spools (io/sample_chunks.hpp) once the
+  // parallel file is closed.
+  bool samples_spooled() const { return spooled_ && samples_ > 0; }
+  // This rank's spool of this run, at `path`; then its chunks once closed (std::runtime_error if
+  // writing it failed).
+  void start_spool(const std::filesystem::path& path);
+  std::vector<SpooledChunk> close_spool();
   // Independent: what a point's starts found (`runs[s]` is start s, `origins[s]` where it began):
   // /points/attractor_count, and /starts/* but /starts/attractor when the sweep has that layout
   // (has_starts()).
@@ -62,12 +71,17 @@ class SweepFile {
   int features_, context_;
   long long samples_, section_max_;
   bool float_samples_ = false;  // output.sample_precision = float32
+  bool spooled_ = false;        // output.sample_compression = deflate
+  std::optional<SampleSpool> spool_;
   int lyapunov_;
   long long points_ = 0;
   int starts_ = 1;
   bool has_starts_ = false;
   int replicas_ = 0;  // network.replicas of a finite-network sweep, 0 otherwise
 };
+
+// How a sweep of `config` chunks /points/samples.
+SampleChunking sample_chunking(const config::Config& config);
 
 // After the collective close: what only rank 0 adds, serially (failure reasons, provenance).
 void write_failures(const std::filesystem::path& path, long long points, const std::map<long long, std::string>& errors);
