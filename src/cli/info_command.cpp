@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "attnmf/analysis/regime.hpp"
 #include "attnmf/config/config.hpp"
 #include "attnmf/io/hdf5.hpp"
@@ -39,8 +41,13 @@ that made it, progress (points done, failed, pending), counts per regime, and wh
 For a sweep that is running or was interrupted it says how far it got and how to continue it
 (--resume); when its HDF5 file cannot be read, the journal beside it (FILE.journal/) is read instead.
 
+Numbers the file holds (/provenance) are printed with all their digits; durations worked out from
+them (compute time in all, per point) with two decimals.
+
 Exit codes: 0 reported, 2 the file cannot be reported on (missing, not HDF5, damaged, not written by
 attnmf); the reason is printed as one line.
+
+--color WHEN is accepted as by every command (info writes no log lines to colour).
 )";
 
 // Why a file cannot be reported on: one line, naming the file.
@@ -49,18 +56,17 @@ class Unreportable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Numbers as a reader wants them, independent of any stream state: integers as integers, others
-// with two decimals, small ones with three significant digits.
-std::string number(double x) {
+// A number the file holds, as the file holds it: the shortest text that reads back as the same
+// double (114.67, 123456.75, 4, 1e-07), never a stream's default six significant digits.
+std::string number(double x) { return fmt::format("{}", x); }
+
+// A duration worked out from the file (a sum, a mean): two decimals, three significant digits below
+// a tenth of a second.
+std::string seconds(double s) {
   char text[64];
-  if (!std::isfinite(x)) std::snprintf(text, sizeof text, "%g", x);
-  else if (x == std::trunc(x) && std::abs(x) < 1e15) std::snprintf(text, sizeof text, "%.0f", x);
-  else if (std::abs(x) >= 1e5) std::snprintf(text, sizeof text, "%.0f", x);
-  else if (std::abs(x) >= 0.1) std::snprintf(text, sizeof text, "%.2f", x);
-  else std::snprintf(text, sizeof text, "%.3g", x);
-  return text;
+  std::snprintf(text, sizeof text, std::isfinite(s) && s != 0.0 && std::abs(s) < 0.1 ? "%.3g" : "%.2f", s);
+  return std::string(text) + " s";
 }
-std::string seconds(double s) { return number(s) + " s"; }
 
 std::string padded(std::string text, std::size_t width) {
   if (text.size() < width) text.resize(width, ' ');

@@ -46,6 +46,8 @@ overwritten.
 
   -v, --verbose   log the whole resolved configuration
   -q, --quiet     log warnings and errors only
+  --color WHEN    colour the log's levels: auto (the default), always or never; auto colours only
+                  on a terminal, without NO_COLOR, and never under mpirun or srun (attnmf --help)
   -h, --help      this text
 
   --resume        continue the sweep stored in output.file (after a crash, a kill, a signal or a

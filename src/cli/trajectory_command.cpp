@@ -36,6 +36,8 @@ as FILE.partial and renamed); an existing file is replaced.
 
   -v, --verbose   log the whole resolved configuration
   -q, --quiet     log warnings and errors only
+  --color WHEN    colour the log's levels: auto (the default), always or never; auto colours only
+                  on a terminal, without NO_COLOR, and never under mpirun or srun (attnmf --help)
   -h, --help      this text
 
 Exit codes: 0 done, 1 failed, 2 bad configuration (nothing written), 3 interrupted (nothing written).

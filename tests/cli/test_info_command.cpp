@@ -5,10 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -146,8 +148,15 @@ TEST_F(InfoCommand, DamagedInside) {
   expect_refused(file, "damaged");
 }
 
-// Durations and provenance numbers keep their digits, whatever was printed before them.
-TEST_F(InfoCommand, NumbersArePrintedWithFixedDecimals) {
+// A file that is text, not HDF5 (a CSV export, a log given by mistake).
+TEST_F(InfoCommand, ATextFileIsNotAnHdf5File) {
+  std::ofstream(dir / "points.csv") << "beta,regime\n1.25,periodic\n1.26,chaotic\n";
+  expect_refused(dir / "points.csv", "not an HDF5 file");
+}
+
+// The numbers of /provenance as the file holds them (the shortest text that reads back as the same
+// double), durations worked out from them with two decimals, whatever was printed before them.
+TEST_F(InfoCommand, NumbersArePrintedAsTheFileHoldsThem) {
   const fs::path file = dir / "sweep.h5";
   Result r = run(sweep_arguments(file, "1.25:1.26:3", 20000));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -159,6 +168,8 @@ TEST_F(InfoCommand, NumbersArePrintedWithFixedDecimals) {
     h5::write_attribute(provenance, "wall_seconds", 114.67);
     h5::write_attribute(provenance, "point_steps_per_second", 123456.75);
     h5::write_attribute(provenance, "ranks", 4.0);
+    h5::write_attribute(provenance, "threads_per_rank", 0.1 + 0.2);
+    h5::write_attribute(provenance, "speedup", 1.5e-7);
   }
   r = info(file);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -168,8 +179,10 @@ TEST_F(InfoCommand, NumbersArePrintedWithFixedDecimals) {
             std::string::npos)
       << r.out;
   EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  wall_seconds +114\\.67\n"))) << r.out;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  point_steps_per_second +123457\n"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  point_steps_per_second +123456\\.75\n"))) << r.out;
   EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  ranks +4\n"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  threads_per_rank +0\\.30000000000000004\n"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  speedup +1\\.5e-07\n"))) << r.out;
   EXPECT_EQ(r.out.find("incomplete"), std::string::npos) << r.out;
   EXPECT_TRUE(r.err.empty()) << r.err;
 }
@@ -254,6 +267,35 @@ TEST_F(InfoCommand, JournalOnly) {
   bytes[bytes.size() / 3 + 1] ^= 0x5a;
   std::ofstream(record, std::ios::binary | std::ios::trunc) << bytes;
   expect_refused(file, "journal");
+}
+
+// A real sweep's wall time and speed, as attnmf sweep wrote them: every digit the file holds (a
+// stream's default precision would print 0.0395 for 0.039515011, and "%.2f" 0.04).
+TEST_F(InfoCommand, WallTimeOfARealSweepWithTheFilesDigits) {
+  const fs::path file = dir / "sweep.h5";
+  Result r = run(sweep_arguments(file, "1.25:1.26:3", 20000));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  double wall = 0.0, rate = 0.0;
+  {
+    const h5::File f = h5::File::open(file, h5::Access::read_only);
+    const h5::Handle provenance = h5::open_group(f, "provenance");
+    wall = h5::read_attribute<double>(provenance, "wall_seconds");
+    rate = h5::read_attribute<double>(provenance, "point_steps_per_second");
+  }
+  r = info(file);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const auto& [name, value] : {std::pair<std::string, double>{"wall_seconds", wall}, {"point_steps_per_second", rate}}) {
+    std::string line;
+    for (std::istringstream in(r.out); std::getline(in, line);)
+      if (line.rfind("  " + name + " ", 0) == 0) break;
+    ASSERT_EQ(line.rfind("  " + name + " ", 0), 0U) << r.out;
+    const std::string shown = line.substr(line.find_first_not_of(' ', name.size() + 2));
+    EXPECT_EQ(std::stod(shown), value) << name << ": '" << shown << "' is not the file's " << std::setprecision(17) << value;
+    // The shortest such text: the digits of a value that has few keep to them (no 0.50000000000000001).
+    char shortest[64];
+    const auto end = std::to_chars(shortest, shortest + sizeof shortest, value).ptr;
+    EXPECT_EQ(shown, std::string(shortest, end)) << name;
+  }
 }
 
 TEST_F(InfoCommand, UsageErrors) {
