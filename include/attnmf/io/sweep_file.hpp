@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,10 @@ class SweepFile {
 
  private:
   SweepFile(h5::File file, const config::Config& config);
+  // Collective, once the datasets exist: the dimension scales of /points, /provenance, /network and
+  // /starts, the per-point coordinates /points/{beta,gamma,epsilon,size}, and each dataset's
+  // description, units and code tables. `index` states the point index.
+  void describe(const config::SweepGrid& grid, std::string_view index);
   h5::File file_;
   std::map<std::string, h5::Handle> datasets_;
   int features_, context_;
