@@ -385,6 +385,31 @@ bool exists(const Handle& location, std::string_view path) {
   return true;
 }
 
+std::vector<std::string> dataset_paths(const Handle& group) {
+  const Site site{group.get(), {}, {}};
+  struct Visit {
+    hid_t group;
+    std::vector<std::string> paths;
+  } visit{group.get(), {}};
+  const auto add_dataset = [](hid_t, const char* name, const H5L_info_t* info, void* data) noexcept -> herr_t {
+    try {
+      auto& v = *static_cast<Visit*>(data);
+      if (info->type != H5L_TYPE_HARD) return 0;  // a soft or external link is no dataset of the group
+      const hid_t object = H5Oopen(v.group, name, H5P_DEFAULT);
+      if (object < 0) return -1;
+      const bool dataset = H5Iget_type(object) == H5I_DATASET;
+      H5Oclose(object);
+      if (dataset) v.paths.emplace_back(name);
+      return 0;
+    } catch (...) {
+      return -1;
+    }
+  };
+  ATTNMF_H5_CALL(H5Lvisit, site, group.get(), H5_INDEX_NAME, H5_ITER_INC, add_dataset, &visit);
+  std::sort(visit.paths.begin(), visit.paths.end());
+  return visit.paths;
+}
+
 template <Element T>
 Handle create_dataset(const Handle& location, std::string_view path, const std::vector<hsize_t>& dims,
                       const std::vector<hsize_t>& chunk_dims, T fill_value) {
@@ -545,6 +570,14 @@ void write_attribute(const Handle& location, std::string_view name, std::span<co
   const hsize_t count = values.size();
   const Handle space = ATTNMF_H5_OPEN(H5Screate_simple, site, 1, &count, nullptr);
   write_attribute_data(location, name, types_of<T>().stored, types_of<T>().memory, space, values.data(), values.empty());
+}
+
+void write_attribute(const Handle& location, std::string_view name, std::span<const double> values) {
+  write_attribute<double>(location, name, values);
+}
+
+void write_attribute(const Handle& location, std::string_view name, std::span<const std::int64_t> values) {
+  write_attribute<std::int64_t>(location, name, values);
 }
 
 #define ATTNMF_H5_INSTANTIATE(T) template void write_attribute<T>(const Handle&, std::string_view, std::span<const T>);

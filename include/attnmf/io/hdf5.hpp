@@ -95,6 +95,9 @@ Handle create_group(const Handle& parent, std::string_view path);
 Handle open_group(const Handle& parent, std::string_view path);
 // False, never an error, when any link on the way is missing or is not a group.
 bool exists(const Handle& location, std::string_view path);
+// The paths, relative to `group`, of every dataset in it and in the groups below it, in
+// alphabetical order ("points/final_window/attention", "points/regime", …).
+std::vector<std::string> dataset_paths(const Handle& group);
 
 template <class T, class... Allowed>
 concept one_of = (std::same_as<T, Allowed> || ...);
@@ -144,6 +147,9 @@ void write_attribute(const Handle& location, std::string_view name, std::string_
 void write_attribute(const Handle& location, std::string_view name, double value);
 void write_attribute(const Handle& location, std::string_view name, std::int64_t value);
 // One-dimensional arrays of numbers, of any element type, and of (variable-length, UTF-8) strings.
+// The double and int64 forms take a std::vector as it is.
+void write_attribute(const Handle& location, std::string_view name, std::span<const double> values);
+void write_attribute(const Handle& location, std::string_view name, std::span<const std::int64_t> values);
 template <Element T>
 void write_attribute(const Handle& location, std::string_view name, std::span<const T> values);
 void write_attribute(const Handle& location, std::string_view name, std::span<const std::string> values);
