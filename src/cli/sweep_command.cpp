@@ -90,8 +90,8 @@ std::vector<std::string> differing_keys(const std::vector<std::pair<std::string,
     const std::string checksum_key = sweep::input_checksum_prefix + key;
     if (checksums.count(checksum_key) && before.count(checksum_key)) continue;  // compared below
     const auto it = before.find(key);
-    // A sweep file leaves out model.beta and the other keys its axes replace; the axes (sweep.beta,
-    // …) hold what they gave and are compared instead. A manifest keeps them and compares them.
+    // A sweep file leaves out model.beta and the other keys its axes replace where the sweep did not
+    // use them; the axes (sweep.beta, …) hold what they gave and are compared. A manifest keeps them.
     if (it == before.end() && io::replaced_by_sweep_axis(key)) continue;
     if (it == before.end()) differences.push_back(key + " (absent from the file, here " + value + ")");
     else if (it->second != value) differences.push_back(key + " (file: " + it->second + ", here: " + value + ")");

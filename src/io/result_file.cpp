@@ -44,11 +44,31 @@ std::string shortest_text(double value) {
 
 }  // namespace
 
-bool replaced_by_sweep_axis(std::string_view key) {
+namespace {
+
+// The sweep axis that replaces `key` (sweep.beta's binding for model.beta, …), or null.
+const config::GridKey* replacing_axis(std::string_view key) {
   for (const config::Key& k : config::keys())
-    if (const auto* axis = std::get_if<config::GridKey>(&k.binds); axis && axis->follows == key) return true;
+    if (const auto* axis = std::get_if<config::GridKey>(&k.binds); axis && axis->follows == key) return axis;
+  return nullptr;
+}
+
+// Whether a sweep file records `key`: every key no axis replaces, and a replaced one where the sweep
+// used its value, its axis being that one value.
+bool sweep_file_records(const config::Key& key, const config::Config& config) {
+  const config::GridKey* axis = replacing_axis(key.name);
+  if (!axis) return true;
+  const std::vector<double> values = axis->get(config).values;
+  if (values.size() != 1) return false;
+  if (const auto* real = std::get_if<config::RealKey>(&key.binds)) return real->get(config) == values.front();
+  if (const auto* integer = std::get_if<config::IntegerKey>(&key.binds))
+    return static_cast<double>(integer->get(config)) == values.front();
   return false;
 }
+
+}  // namespace
+
+bool replaced_by_sweep_axis(std::string_view key) { return replacing_axis(key) != nullptr; }
 
 void write_description(const h5::Handle& file, std::string_view kind, const config::Config& config) {
   h5::write_attribute(file, "kind", kind);
@@ -57,7 +77,7 @@ void write_description(const h5::Handle& file, std::string_view kind, const conf
   h5::write_attribute(file, "paper", std::string_view("Poc-Lopez & Aguilera, Dynamical Mean-Field Theory of Self-Attention "
                                                       "Neural Networks (arXiv:2406.07247)"));
   for (const config::Key& key : config::keys()) {
-    if (kind == "sweep" && replaced_by_sweep_axis(key.name)) continue;
+    if (kind == "sweep" && !sweep_file_records(key, config)) continue;
     std::visit(WriteKey{file, key, config}, key.binds);
   }
 }

@@ -100,7 +100,9 @@ def check_sweep(path, ranks):
         M = f.attrs["model.features"]
         expect(isinstance(M, np.integer) and M == 3, f"{name}: model.features is an integer attribute ({M!r})")
         expect(f.attrs["sweep.beta"] == "1.25:1.29:3", f"{name}: sweep.beta stays its text")
-        expect("model.beta" not in f.attrs, f"{name}: no root model.beta beside the beta axis")
+        expect("model.beta" not in f.attrs and "model.gamma" not in f.attrs,
+               f"{name}: no root model.beta or model.gamma beside the beta and gamma axes")
+        expect(f.attrs["model.epsilon"] == 0.02, f"{name}: model.epsilon, the one value of its axis, is kept")
         regime = f["points/regime"][()].reshape(ne, ng, nb)
         samples = f["points/samples"][()]
     expect(points["regime"].dims == ("point",) and points.sizes["point"] == nb * ng * ne,

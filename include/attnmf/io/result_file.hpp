@@ -19,11 +19,13 @@ namespace attnmf::io {
 // Root attributes: `kind` ("trajectory" or "sweep"), `format_version`, `software_version`, and every
 // configuration key under its own name ("model.beta", …): integer keys as int64, real keys as
 // float64, every other key (names, paths, sweep axes such as "0:3:4001") and an integer key's word
-// (parallel.threads_per_rank = auto) as text. A sweep file leaves out the keys its axes replace.
+// (parallel.threads_per_rank = auto) as text. A sweep file records a key that an axis replaces only
+// where the sweep used its value, its axis being that one value.
 void write_description(const h5::Handle& file, std::string_view kind, const config::Config& config);
 // The model keys a sweep axis replaces (model.beta for sweep.beta, …, network.size for sweep.size):
-// in a sweep they only give their axis its default, which the axis key records. Beside a β axis a
-// root attribute model.beta = 1.27 would read as the β of every point, so sweep files omit them.
+// in a sweep they only give their axis its default, which the axis key records. Beside a β axis of
+// many values a root attribute model.beta = 1.27 would read as the β of every point, so a sweep file
+// leaves such a key out unless its axis is its one value (a β sweep keeps model.gamma = 220).
 bool replaced_by_sweep_axis(std::string_view key);
 // The configuration stored by write_description, as key → value text: the text Config::key_values()
 // gives for the same values, numbers included, so that the two compare equal (and the same for
