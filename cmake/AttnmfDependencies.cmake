@@ -30,13 +30,27 @@ if(ATTNMF_HDF5_PKG_CONFIG)
   endif()
 endif()
 add_library(attnmf_hdf5 INTERFACE)
+# Besides the library itself, HDF5's high-level library for its dimension scales (H5DS): the axes
+# that netCDF readers (xarray, h5netcdf, netCDF-C) take as a dataset's dimensions. It must be the
+# one built beside the parallel library: Debian installs a serial libhdf5_hl as well, which must not
+# be picked up instead.
 if(HDF5_OPENMPI_FOUND)
-  target_link_libraries(attnmf_hdf5 INTERFACE PkgConfig::HDF5_OPENMPI)
+  # pkg-config's hdf5-openmpi names only libhdf5; the high-level library sits in the same directory.
+  find_library(ATTNMF_HDF5_HL_LIBRARY NAMES hdf5_hl HINTS ${HDF5_OPENMPI_LIBRARY_DIRS} NO_DEFAULT_PATH)
+  find_path(ATTNMF_HDF5_HL_INCLUDE_DIR H5DSpublic.h HINTS ${HDF5_OPENMPI_INCLUDE_DIRS} NO_DEFAULT_PATH)
+  if(NOT ATTNMF_HDF5_HL_LIBRARY OR NOT ATTNMF_HDF5_HL_INCLUDE_DIR)
+    message(FATAL_ERROR "attnmf needs HDF5's high-level library (libhdf5_hl, H5DSpublic.h) of the parallel HDF5 "
+                        "in ${HDF5_OPENMPI_LIBRARY_DIRS} (Debian: libhdf5-openmpi-dev)")
+  endif()
+  # The high-level library first: it calls into libhdf5, which a static link must see after it.
+  target_link_libraries(attnmf_hdf5 INTERFACE ${ATTNMF_HDF5_HL_LIBRARY} PkgConfig::HDF5_OPENMPI)
   set(ATTNMF_HDF5_PROVIDER pkg-config)
-  message(STATUS "attnmf: parallel HDF5 from pkg-config hdf5-openmpi ${HDF5_OPENMPI_VERSION}")
+  message(STATUS "attnmf: parallel HDF5 from pkg-config hdf5-openmpi ${HDF5_OPENMPI_VERSION} "
+                 "(high-level library ${ATTNMF_HDF5_HL_LIBRARY})")
 else()
   set(HDF5_PREFER_PARALLEL TRUE)
-  find_package(HDF5 REQUIRED COMPONENTS C)
+  # HL: the high-level libraries, required like the others.
+  find_package(HDF5 REQUIRED COMPONENTS C HL)
   if(NOT HDF5_IS_PARALLEL)
     message(FATAL_ERROR "attnmf needs HDF5 built with MPI (Debian: libhdf5-openmpi-dev)")
   endif()
@@ -45,7 +59,12 @@ else()
   # running FindHDF5 again (which would need the C language enabled in that project).
   target_include_directories(attnmf_hdf5 INTERFACE ${HDF5_C_INCLUDE_DIRS})
   target_compile_definitions(attnmf_hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
-  target_link_libraries(attnmf_hdf5 INTERFACE ${HDF5_C_LIBRARIES})
+  # Older FindHDF5 name the high-level C library HDF5_HL_LIBRARIES, newer ones HDF5_C_HL_LIBRARIES.
+  if(HDF5_C_HL_LIBRARIES)
+    target_link_libraries(attnmf_hdf5 INTERFACE ${HDF5_C_HL_LIBRARIES} ${HDF5_C_LIBRARIES})
+  else()
+    target_link_libraries(attnmf_hdf5 INTERFACE ${HDF5_HL_LIBRARIES} ${HDF5_C_LIBRARIES})
+  endif()
   set(ATTNMF_HDF5_PROVIDER FindHDF5)
   message(STATUS "attnmf: parallel HDF5 ${HDF5_VERSION} from CMake's FindHDF5")
 endif()

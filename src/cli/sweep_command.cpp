@@ -97,6 +97,9 @@ std::vector<std::string> differing_keys(const std::vector<std::pair<std::string,
     // A key newer than the file that is at its default (the behaviour from before the key existed,
     // e.g. output.sample_precision = float64) is no difference: such files stay resumable.
     if (it == before.end() && defaults.at(key) == value) continue;
+    // A sweep file leaves out model.beta and the other keys its axes replace where the sweep did not
+    // use them; the axes (sweep.beta, …) hold what they gave and are compared. A manifest keeps them.
+    if (it == before.end() && io::replaced_by_sweep_axis(key)) continue;
     if (it == before.end()) differences.push_back(key + " (absent from the file, here " + value + ")");
     else if (it->second != value) differences.push_back(key + " (file: " + it->second + ", here: " + value + ")");
   }

@@ -1,5 +1,8 @@
 #include "attnmf/io/hdf5.hpp"
 
+// The high-level library, for dimension scales (H5DS); it needs hdf5.h first.
+#include <hdf5_hl.h>
+
 #include <algorithm>
 #include <functional>
 #include <memory>
@@ -382,6 +385,30 @@ bool exists(const Handle& location, std::string_view path) {
   return true;
 }
 
+std::vector<std::string> dataset_paths(const Handle& group) {
+  const Site site{group.get(), {}, {}};
+  struct Visit {
+    hid_t group;
+    std::vector<std::string> paths;
+  } visit{group.get(), {}};
+  const auto add_dataset = [](hid_t, const char* name, const H5L_info_t* info, void* data) noexcept -> herr_t {
+    try {
+      auto& v = *static_cast<Visit*>(data);
+      if (info->type != H5L_TYPE_HARD) return 0;  // a soft or external link is no dataset of the group
+      const hid_t object = H5Oopen(v.group, name, H5P_DEFAULT);
+      if (object < 0) return -1;
+      const bool dataset = H5Iget_type(object) == H5I_DATASET;
+      H5Oclose(object);
+      if (dataset) v.paths.emplace_back(name);
+      return 0;
+    } catch (...) {
+      return -1;
+    }
+  };
+  ATTNMF_H5_CALL(H5Lvisit, site, group.get(), H5_INDEX_NAME, H5_ITER_INC, add_dataset, &visit);
+  std::sort(visit.paths.begin(), visit.paths.end());
+  return visit.paths;
+}
 namespace {
 
 template <Element T>
@@ -568,18 +595,52 @@ void write_attribute(const Handle& location, std::string_view name, std::int64_t
   write_attribute_data(location, name, H5T_STD_I64LE, H5T_NATIVE_INT64, scalar_space(), &value);
 }
 
-void write_attribute(const Handle& location, std::string_view name, std::span<const double> values) {
+template <Element T>
+void write_attribute(const Handle& location, std::string_view name, std::span<const T> values) {
   const Site site{location.get(), {}, name};
   const hsize_t count = values.size();
   const Handle space = ATTNMF_H5_OPEN(H5Screate_simple, site, 1, &count, nullptr);
-  write_attribute_data(location, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, values.data(), values.empty());
+  write_attribute_data(location, name, types_of<T>().stored, types_of<T>().memory, space, values.data(), values.empty());
+}
+
+void write_attribute(const Handle& location, std::string_view name, std::span<const double> values) {
+  write_attribute<double>(location, name, values);
 }
 
 void write_attribute(const Handle& location, std::string_view name, std::span<const std::int64_t> values) {
+  write_attribute<std::int64_t>(location, name, values);
+}
+
+#define ATTNMF_H5_INSTANTIATE(T) template void write_attribute<T>(const Handle&, std::string_view, std::span<const T>);
+ATTNMF_H5_INSTANTIATE(double)
+ATTNMF_H5_INSTANTIATE(float)
+ATTNMF_H5_INSTANTIATE(std::int8_t)
+ATTNMF_H5_INSTANTIATE(std::uint8_t)
+ATTNMF_H5_INSTANTIATE(std::int32_t)
+ATTNMF_H5_INSTANTIATE(std::int64_t)
+ATTNMF_H5_INSTANTIATE(std::uint64_t)
+#undef ATTNMF_H5_INSTANTIATE
+
+void write_attribute_typed_as(const Handle& location, std::string_view name, std::span<const std::int64_t> values,
+                              const Handle& dataset) {
   const Site site{location.get(), {}, name};
+  const Handle type = ATTNMF_H5_OPEN(H5Dget_type, site, dataset.get());
+  if (ATTNMF_H5_CALL_UNLESS(H5T_NO_CLASS, H5Tget_class, site, type.get()) != H5T_INTEGER)
+    throw std::invalid_argument(describe(site) + ": integers stored in the type of a dataset of no integer type");
+  // HDF5 would clip a value the type cannot hold without a word; say so instead.
+  const std::size_t bits = 8 * ATTNMF_H5_CALL_UNLESS(std::size_t{0}, H5Tget_size, site, type.get());
+  const bool is_signed = ATTNMF_H5_CALL_UNLESS(H5T_SGN_ERROR, H5Tget_sign, site, type.get()) == H5T_SGN_2;
+  for (const std::int64_t value : values) {
+    const bool fits = bits >= 64 ? (is_signed || value >= 0)
+                                 : is_signed ? value >= -(std::int64_t{1} << (bits - 1)) && value < (std::int64_t{1} << (bits - 1))
+                                             : value >= 0 && value < (std::int64_t{1} << bits);
+    if (!fits)
+      throw std::out_of_range(describe(site) + ": " + std::to_string(value) + " does not fit the dataset's " +
+                              std::to_string(bits) + "-bit " + (is_signed ? "signed" : "unsigned") + " integers");
+  }
   const hsize_t count = values.size();
   const Handle space = ATTNMF_H5_OPEN(H5Screate_simple, site, 1, &count, nullptr);
-  write_attribute_data(location, name, H5T_STD_I64LE, H5T_NATIVE_INT64, space, values.data(), values.empty());
+  write_attribute_data(location, name, type.get(), H5T_NATIVE_INT64, space, values.data(), values.empty());
 }
 
 void write_attribute(const Handle& location, std::string_view name, std::span<const std::string> values) {
@@ -630,6 +691,19 @@ bool has_attribute(const Handle& location, std::string_view name) {
   return ATTNMF_H5_CALL(H5Aexists, site, location.get(), attribute.c_str()) > 0;
 }
 
+AttributeType attribute_type(const Handle& location, std::string_view name) {
+  const std::string attribute(name);
+  const Site site{location.get(), {}, attribute};
+  const Handle opened = ATTNMF_H5_OPEN(H5Aopen, site, location.get(), attribute.c_str(), H5P_DEFAULT);
+  const Handle type = ATTNMF_H5_OPEN(H5Aget_type, site, opened.get());
+  switch (ATTNMF_H5_CALL_UNLESS(H5T_NO_CLASS, H5Tget_class, site, type.get())) {
+    case H5T_STRING: return AttributeType::text;
+    case H5T_INTEGER: return AttributeType::integer;
+    case H5T_FLOAT: return AttributeType::real;
+    default: return AttributeType::other;
+  }
+}
+
 std::vector<std::string> attribute_names(const Handle& location) {
   const Site site{location.get(), {}, {}};
   std::vector<std::string> names;
@@ -643,6 +717,42 @@ std::vector<std::string> attribute_names(const Handle& location) {
   };
   ATTNMF_H5_CALL(H5Aiterate2, site, location.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, add_name, &names);
   return names;
+}
+
+void make_dimension_scale(const Handle& dataset, std::string_view name) {
+  const std::string text(name);
+  const Site site{dataset.get(), {}, {}};
+  ATTNMF_H5_CALL(H5DSset_scale, site, dataset.get(), text.c_str());
+}
+
+bool is_dimension_scale(const Handle& dataset) {
+  const Site site{dataset.get(), {}, {}};
+  return ATTNMF_H5_CALL(H5DSis_scale, site, dataset.get()) > 0;
+}
+
+void attach_dimension_scale(const Handle& dataset, const Handle& scale, unsigned axis) {
+  const Site site{dataset.get(), {}, {}};
+  // H5DSattach_scale checks the axis itself, but says only that it failed.
+  if (axis >= dims(dataset).size())
+    throw std::out_of_range(describe(site) + ": no axis " + std::to_string(axis) + " to attach a dimension scale to");
+  ATTNMF_H5_CALL(H5DSattach_scale, site, dataset.get(), scale.get(), axis);
+}
+
+std::vector<std::string> attached_scales(const Handle& dataset, unsigned axis) {
+  const Site site{dataset.get(), {}, {}};
+  std::vector<std::string> paths;
+  if (axis >= dims(dataset).size()) return paths;
+  if (ATTNMF_H5_CALL(H5DSget_num_scales, site, dataset.get(), axis) <= 0) return paths;
+  const auto add_path = [](hid_t, unsigned, hid_t scale, void* list) noexcept -> herr_t {
+    try {
+      static_cast<std::vector<std::string>*>(list)->push_back(name_of(H5Iget_name, scale));
+      return 0;
+    } catch (...) {
+      return -1;
+    }
+  };
+  ATTNMF_H5_CALL(H5DSiterate_scales, site, dataset.get(), axis, nullptr, add_path, &paths);
+  return paths;
 }
 
 #undef ATTNMF_H5_CALL

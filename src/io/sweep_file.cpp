@@ -13,6 +13,27 @@ namespace {
 
 constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
 
+constexpr std::string_view mean_field_index = "point p = (i_epsilon * n_gamma + i_gamma) * n_beta + i_beta (beta fastest)";
+constexpr std::string_view network_index =
+    "point p = ((i_size * n_epsilon + i_epsilon) * n_gamma + i_gamma) * n_beta + i_beta (beta fastest)";
+
+// The per-point coordinates /points/{beta,gamma,epsilon,size} that the datasets of /points name in
+// their CF `coordinates` attribute, so that xarray gives every point its beta, gamma and epsilon.
+std::string_view point_coordinates(bool network) { return network ? "beta gamma epsilon size" : "beta gamma epsilon"; }
+// A dataset of /points itself (not of /points/final_window) indexed by point, other than those
+// coordinates.
+bool is_point_variable(const DatasetMetadata& d) {
+  constexpr std::string_view prefix = "points/";
+  if (!d.path.starts_with(prefix) || d.path.find('/', prefix.size()) != std::string_view::npos) return false;
+  const std::string_view name = d.path.substr(prefix.size());
+  return !d.dimensions.empty() && d.dimensions.front() == "point" && name != "beta" && name != "gamma" &&
+         name != "epsilon" && name != "size";
+}
+
+void describe_all(const h5::Handle& file, std::initializer_list<DatasetMetadata> datasets) {
+  for (const DatasetMetadata& d : datasets) describe_dataset(file, d);
+}
+
 }  // namespace
 
 SweepFile::SweepFile(h5::File file, const config::Config& config)
@@ -89,12 +110,17 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
       h5::Handle d = h5::create_dataset<std::int64_t>(f.file_, "grid/size", {sizes.size()});
       h5::write_all<std::int64_t>(d, sizes);
     });
+  const std::string_view index = f.replicas_ > 0 ? network_index : mean_field_index;
   step([&] {
-    h5::write_attribute(h5::open_group(f.file_, "grid"), "index",
-                        std::string_view(f.replicas_ > 0 ? "point p = ((i_size * n_epsilon + i_epsilon) * n_gamma + "
-                                                           "i_gamma) * n_beta + i_beta (beta fastest)"
-                                                         : "point p = (i_epsilon * n_gamma + i_gamma) * n_beta + i_beta "
-                                                           "(beta fastest)"));
+    h5::write_attribute(h5::open_group(f.file_, "grid"), "index", index);
+    // Each axis is its own dimension scale (a netCDF coordinate variable).
+    for (const char* name : {"beta", "gamma", "epsilon", "size"})
+      if (const std::string at = std::string("grid/") + name; h5::exists(f.file_, at))
+        h5::make_dimension_scale(h5::open_dataset(f.file_, at), name);
+    describe_all(f.file_, {{"grid/beta", {"beta"}, "the beta axis (output inverse temperature), as sweep.beta gives it"},
+                           {"grid/gamma", {"gamma"}, "the gamma axis, before the 1/sqrt(M) normalisation"},
+                           {"grid/epsilon", {"epsilon"}, "the epsilon axis, the weight of the positional part"},
+                           {"grid/size", {"size"}, "the network sizes N (semantic bits) of a finite-network sweep"}});
   });
 
   const auto n = static_cast<hsize_t>(grid.size());
@@ -180,55 +206,161 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
     });
   }
 
-  step([&] {
-  h5::Handle points = h5::open_group(f.file_, "points");
-  const std::string status_legend = write_code_names(h5::open_dataset(f.file_, "points/status"), records::kPointStatusNames);
-  h5::write_attribute(points, "status", std::string_view(status_legend + " (points/error says why)"));
-  h5::write_attribute(points, "regime", std::string_view(analysis::regime_legend()));
-  write_regime_names(h5::open_dataset(f.file_, "points/regime"));
-  write_regime_names(h5::open_dataset(f.file_, "points/paper_regime"));
-  h5::write_attribute(points, "samples",
-                      std::string_view("m^o_se of the last analysis.samples steps of each point, oldest first"));
-  h5::write_attribute(points, "section",
-                      std::string_view("m^o_se at steps where |m^o_se[analysis.section_feature]| < analysis.section_tolerance "
-                                       "(the paper's Poincare section); the first section_count rows are filled, "
-                                       "section_total counts all such steps"));
-  h5::write_attribute(points, "crossings",
-                      std::string_view("m^o_se interpolated linearly to the zeros of m^o_se[analysis.section_feature] "
-                                       "between consecutive steps; crossing_direction +1 upward, -1 downward"));
-  h5::write_attribute(points, "distinct_values",
-                      std::string_view("the paper's counting classifier: distinct values of m^o_se[0] among the samples "
-                                       "at analysis.count_resolution, computed per point"));
-  h5::write_attribute(points, "period", std::string_view("exact recurrence period of the window state, 0 if none"));
-  h5::write_attribute(points, "lyapunov",
-                      std::string_view("the analysis.lyapunov largest Lyapunov exponents of the attention-window map per "
-                                       "step (natural log), descending: for a point with period > 0 the Floquet exponents "
-                                       "of its orbit, otherwise the running estimate over the recorded steps "
-                                       "(lyapunov_source says which; lyapunov_estimate holds the running estimate)"));
-  if (f.lyapunov_ > 0) {
-    h5::write_attribute(points, "lyapunov_estimate",
-                        std::string_view("the running (Benettin) estimate of the exponents over the recorded steps, also "
-                                         "where lyapunov holds Floquet exponents"));
-    const std::string source_legend =
-        write_code_names(h5::open_dataset(f.file_, "points/lyapunov_source"), records::kLyapunovSourceNames);
-    h5::write_attribute(points, "lyapunov_source", std::string_view("where lyapunov comes from: " + source_legend));
+  step([&] { f.describe(grid, index); });
+  return f;
+}
+
+void SweepFile::describe(const config::SweepGrid& grid, std::string_view index) {
+  const auto n = static_cast<hsize_t>(grid.size());
+  const auto M = static_cast<hsize_t>(features_), L = static_cast<hsize_t>(context_);
+  const auto S = static_cast<hsize_t>(samples_), K = static_cast<hsize_t>(section_max_);
+  const auto k = static_cast<hsize_t>(lyapunov_);
+  const bool network = replicas_ > 0;
+
+  // The dimension scales of each group, in that group (netCDF looks a dimension up in a dataset's
+  // group and the groups above it, so /points/final_window sees /points' scales).
+  for (const char* group : {"points", "provenance"})
+    write_index_scale(file_, std::string(group) + "/point", n, std::string(index) + "; /grid holds the axes");
+  write_index_scale(file_, "points/feature", M, "feature a = 0 ... M-1 of the mean fields");
+  if (S > 0) write_index_scale(file_, "points/sample", S, "recorded sample, oldest first (the last analysis.samples steps)");
+  if (k > 0) write_index_scale(file_, "points/exponent", k, "Lyapunov exponent, largest first");
+  if (K > 0) {
+    write_index_scale(file_, "points/section_row", K, "row of the Poincare section, in the order of the steps");
+    write_index_scale(file_, "points/crossing", K, "zero crossing of m^o_se[analysis.section_feature], in the order of the steps");
   }
+  write_index_scale(file_, "points/final_window/slot", L, "slot d of the context window, newest (d = 0) first");
+
+  // Each point's parameters, as CF auxiliary coordinates of the point dimension: xarray shows them
+  // beside every /points dataset that names them in its `coordinates` attribute.
+  std::vector<double> beta(n), gamma(n), epsilon(n);
+  std::vector<std::int64_t> size(n);
+  for (hsize_t p = 0; p < n; ++p) {
+    const config::GridPoint point = grid.point(static_cast<long long>(p));
+    beta[p] = point.beta;
+    gamma[p] = point.gamma;
+    epsilon[p] = point.epsilon;
+    size[p] = point.size;
+  }
+  const auto coordinate = [&]<class T>(const char* name, const std::vector<T>& values) {
+    h5::Handle d = h5::create_dataset<T>(file_, std::string("points/") + name, {n});
+    h5::write_all<T>(d, values);
+  };
+  coordinate("beta", beta);
+  coordinate("gamma", gamma);
+  coordinate("epsilon", epsilon);
+  if (network) coordinate("size", size);
+
+  const std::vector<DatasetMetadata> datasets{
+      {"points/beta", {"point"}, "beta of the point: /grid/beta[i_beta]"},
+      {"points/gamma", {"point"}, "gamma of the point, before 1/sqrt(M): /grid/gamma[i_gamma]"},
+      {"points/epsilon", {"point"}, "epsilon of the point: /grid/epsilon[i_epsilon]"},
+      {"points/size", {"point"}, "the network size N of the point: /grid/size[i_size]"},
+      {"points/status", {"point"}, "0 pending, 1 done, 2 failed (points/error says why)"},
+      {"points/regime", {"point"}, "the regime (docs/regimes.md); the /points attribute regime_rule states the rule"},
+      {"points/period", {"point"}, "exact recurrence period of the window state, 0 if none", "steps"},
+      {"points/lyapunov", {"point", "exponent"},
+       "the analysis.lyapunov largest Lyapunov exponents of the attention-window map, natural log per step, "
+       "descending: for a point with period > 0 the Floquet exponents of its orbit, otherwise the running estimate "
+       "over the recorded steps (lyapunov_source says which)", "1/step"},
+      {"points/lyapunov_estimate", {"point", "exponent"},
+       "the running (Benettin) estimate of the exponents over the recorded steps, also where lyapunov holds "
+       "Floquet exponents", "1/step"},
+      {"points/lyapunov_source", {"point"}, "where lyapunov comes from"},
+      {"points/lyapunov_zero_band", {"point"}, "delta(T) = 50 ln(T)/T for T recorded steps: exponents within it count as zero",
+       "1/step"},
+      {"points/zero_one_k", {"point"}, "K of the 0-1 test for chaos on m^o_se[0] over the samples (NaN below 100 samples)"},
+      {"points/correlation_dimension", {"point"},
+       "Grassberger-Procaccia dimension of the samples: every s-th row back from the newest (s the smallest multiple "
+       "of model.context leaving at most 2000 rows), ln(C(0.2 D) / C(0.02 D)) / ln 10 with D the rms distance of "
+       "those rows from their centroid; about 1 on an invariant circle, 2 on a 2-torus, 0 on a periodic orbit"},
+      {"points/distinct_values", {"point"},
+       "the paper's counting classifier: distinct values of m^o_se[0] among the samples at analysis.count_resolution"},
+      {"points/paper_regime", {"point"},
+       "the paper's label from distinct_values with the authors' thresholds: periodic below 80, quasi-periodic below "
+       "2500, chaotic above"},
+      {"points/samples", {"point", "sample", "feature"},
+       "m^o_se of the last analysis.samples recorded steps of each point, consecutive, oldest first"},
+      {"points/section", {"point", "section_row", "feature"},
+       "m^o_se at the first recorded steps where |m^o_se[analysis.section_feature]| < analysis.section_tolerance (the "
+       "paper's Poincare section); rows beyond section_count are NaN"},
+      {"points/section_count", {"point"}, "rows of section filled"},
+      {"points/section_total", {"point"}, "all recorded steps in the section"},
+      {"points/crossings", {"point", "crossing", "feature"},
+       "m^o_se interpolated linearly to the zeros of m^o_se[analysis.section_feature] between consecutive steps; rows "
+       "beyond crossings_count are NaN"},
+      {"points/crossing_direction", {"point", "crossing"}, "the direction of each crossing"},
+      {"points/crossings_count", {"point"}, "rows of crossings filled"},
+      {"points/crossings_total", {"point"}, "all crossings"},
+      {"points/final_window/attention", {"point", "slot", "feature"},
+       "each point's context window after its last step: attention A_{t-1-d} of slot d, newest first"},
+      {"points/final_window/positions", {"point", "slot"}, "the position (0 ... 2^P - 1) of each slot, newest first"},
+      {"points/final_window/history", {"point"}, "slots after the newest that hold a token (L - 1 once the window is full)"},
+      {"points/attractor_count", {"point"}, "attractors the point's starts reached (docs/attractors.md)"},
+      {"provenance/point_seconds", {"point"}, "compute time of each point (NaN while pending); differs between runs", "s"},
+  };
+  for (const DatasetMetadata& d : datasets) {
+    describe_dataset(file_, d);
+    if (is_point_variable(d) && h5::exists(file_, d.path))
+      h5::write_attribute(h5::open_dataset(file_, d.path), "coordinates", point_coordinates(network));
+  }
+  const h5::Handle points = h5::open_group(file_, "points");
+
+  const std::string status_legend = write_code_names(h5::open_dataset(file_, "points/status"), records::kPointStatusNames);
+  write_regime_names(h5::open_dataset(file_, "points/regime"));
+  write_regime_names(h5::open_dataset(file_, "points/paper_regime"));
+  if (lyapunov_ > 0) write_code_names(h5::open_dataset(file_, "points/lyapunov_source"), records::kLyapunovSourceNames);
+  if (K > 0) {
+    const std::vector<std::string_view> directions{"downward", "unused", "upward"};
+    write_code_names(h5::open_dataset(file_, "points/crossing_direction"), directions, -1);
+  }
+  // The one-line legend that readers of files older than the code attributes take the names from.
+  h5::write_attribute(points, "regime", std::string_view(analysis::regime_legend()));
+  h5::write_attribute(points, "status", std::string_view(status_legend + " (points/error says why)"));
   h5::write_attribute(points, "regime_rule",
                       std::string_view("exact recurrence decides (0 or 1); else lambda_1 > band: chaotic (hyperchaotic if "
                                        "lambda_2 > band too); lambda_1 < -band: periodic; |lambda_1| <= band: "
                                        "quasi-periodic unless the 0-1 test K > 0.5 (weak chaos), and 2-torus (5) when "
                                        "also |lambda_2| <= band, K is known and correlation_dimension >= 1.5. band = "
                                        "lyapunov_zero_band = 50 ln(T)/T for T recorded steps"));
-  h5::write_attribute(points, "correlation_dimension",
-                      std::string_view("Grassberger-Procaccia dimension of the samples: every s-th row back from the "
-                                       "newest (s the smallest multiple of model.context leaving at most 2000 rows), "
-                                       "ln(C(0.2 D) / C(0.02 D)) / ln 10 with D the rms distance of those rows from their "
-                                       "centroid; about 1 on an invariant circle, 2 on a 2-torus, 0 on a periodic orbit"));
-  h5::write_attribute(points, "paper_regime",
-                      std::string_view("the paper's label from distinct_values with the authors' thresholds: periodic "
-                                       "below 80, quasi-periodic below 2500, chaotic above"));
-  });
-  return f;
+
+  if (network) {
+    write_index_scale(file_, "network/point", n, std::string(index) + "; /grid holds the axes");
+    write_index_scale(file_, "network/replica", static_cast<hsize_t>(replicas_), "replica r of the finite network");
+    write_index_scale(file_, "network/feature", M, "feature a = 0 ... M-1 of the mean fields");
+    if (S > 0) write_index_scale(file_, "network/sample", S, "recorded sample, oldest first");
+    describe_all(file_, {
+        {"network/size", {"point"}, "the network size N of the point"},
+        {"network/algorithm", {"point"}, "the algorithm that drew the tokens"},
+        {"network/distance_kind", {"point"}, "the kind of distance from the mean-field attractor (docs/network.md)"},
+        {"network/distance", {"point", "replica"}, "each replica's distance from the mean-field attractor, of distance_kind"},
+        {"network/tracking", {"point", "replica"},
+         "the fraction of steps that follow the orbit (fixed point and orbit; NaN otherwise)"},
+        {"network/recognised", {"point", "replica"}, "whether the replica is recognised on the mean-field attractor"},
+        {"network/mean", {"point", "replica", "feature"}, "mean of each replica's last analysis.samples values of m^o_se"},
+        {"network/deviation", {"point", "replica", "feature"}, "their standard deviation"},
+        {"network/bias", {"point", "replica", "feature"}, "the mean minus the mean-field reference's mean"},
+        {"network/reference/regime", {"point"}, "the regime of the mean-field map at the same point, from the same window"},
+        {"network/reference/period", {"point"}, "its period", "steps"},
+        {"network/reference/floor", {"point"},
+         "for a distribution, the Wasserstein-1 distance between the first and the second half of the reference's "
+         "samples (what sampling alone makes); NaN for the other kinds"},
+        {"network/reference/samples", {"point", "sample", "feature"}, "the mean-field reference's last values of m^o_se"},
+    });
+  }
+
+  if (has_starts_) {
+    write_index_scale(file_, "starts/point", n, std::string(index) + "; /grid holds the axes");
+    write_index_scale(file_, "starts/start", static_cast<hsize_t>(starts_), "start s of the point; start 0 is what /points holds");
+    if (k > 0) write_index_scale(file_, "starts/exponent", k, "Lyapunov exponent, largest first");
+    describe_all(file_, {
+        {"starts/origin", {"point", "start"}, "where the start's window came from"},
+        {"starts/status", {"point", "start"}, "0 pending, 1 done, 2 failed"},
+        {"starts/regime", {"point", "start"}, "the regime the start reached"},
+        {"starts/period", {"point", "start"}, "its period, 0 if none", "steps"},
+        {"starts/lyapunov", {"point", "start", "exponent"}, "its Lyapunov exponents, largest first", "1/step"},
+    });
+    write_code_names(h5::open_dataset(file_, "starts/status"), records::kPointStatusNames);
+  }
 }
 
 void SweepFile::write_point(const records::PointResult& r) {
@@ -377,6 +509,26 @@ void SweepFile::write_attractors(MPI_Comm comm, mpi::Monitor& monitor, std::span
                                          "point then label (docs/attractors.md); the values are those of the "
                                          "representative, the first start on the attractor"));
     write_regime_names(a.at("regime"));
+    write_index_scale(file_, "attractors/attractor", A, "row of the flat list of attractors, ordered by point then label");
+    write_index_scale(file_, "attractors/feature", M, "feature a = 0 ... M-1 of the mean fields");
+    if (lyapunov_ > 0) write_index_scale(file_, "attractors/exponent", static_cast<hsize_t>(lyapunov_), "Lyapunov exponent, largest first");
+    if (S > 0) write_index_scale(file_, "attractors/sample", S, "recorded sample, oldest first");
+    write_index_scale(file_, "attractors/final_window/slot", L, "slot d of the context window, newest (d = 0) first");
+    describe_all(file_, {
+        {"attractors/point", {"attractor"}, "the point p (/points index) whose starts reached the attractor"},
+        {"attractors/label", {"attractor"}, "the attractor's label among its point's, 0, 1, ..."},
+        {"attractors/representative", {"attractor"}, "the first start on the attractor, whose values the row holds"},
+        {"attractors/starts", {"attractor"}, "how many of the point's starts reached it"},
+        {"attractors/basin_fraction", {"attractor"}, "the fraction of the point's starts that reached it"},
+        {"attractors/regime", {"attractor"}, "its regime"},
+        {"attractors/period", {"attractor"}, "its period, 0 if none", "steps"},
+        {"attractors/lyapunov", {"attractor", "exponent"}, "its Lyapunov exponents, largest first", "1/step"},
+        {"attractors/samples", {"attractor", "sample", "feature"}, "m^o_se of the representative's last samples, oldest first"},
+        {"attractors/final_window/attention", {"attractor", "slot", "feature"}, "the representative's final window, newest first"},
+        {"attractors/final_window/positions", {"attractor", "slot"}, "the slots' positions, newest first"},
+        {"attractors/final_window/history", {"attractor"}, "slots after the newest that hold a token"},
+        {"starts/attractor", {"point", "start"}, "the row of /attractors the start reached, -1 for a failed or pending start"},
+    });
   });
   // Each rank its own rows, independently.
   monitor.collective([&] {
@@ -425,6 +577,9 @@ void write_failures(const std::filesystem::path& path, long long points, const s
   std::vector<std::string> text(static_cast<std::size_t>(points));
   for (const auto& [index, why] : errors) text[static_cast<std::size_t>(index)] = why;
   h5::write_string_dataset(file, "points/error", text);
+  describe_dataset(file, {"points/error", {"point"}, "why the point failed, empty for the others"});
+  const bool network = h5::exists(file, "points/size");
+  h5::write_attribute(h5::open_dataset(file, "points/error"), "coordinates", point_coordinates(network));
   file.close();
 }
 

@@ -77,7 +77,10 @@ TEST_F(TrajectoryCommand, WritesTheReferenceTrajectory) {
     for (int t = 0; t < 60; ++t)
       for (int a = 0; a < 3; ++a) EXPECT_NEAR(values[t * 3 + a], expected[t][1 + 3 * q + a], 1e-9) << names[q] << " row " << t;
   }
-  EXPECT_EQ(h5::read_attribute<std::string>(file, "model.beta"), "1.27");
+  // Real keys are float64 attributes (file format 2), integer keys int64.
+  EXPECT_EQ(h5::attribute_type(file, "model.beta"), h5::AttributeType::real);
+  EXPECT_EQ(h5::read_attribute<double>(file, "model.beta"), 1.27);
+  EXPECT_EQ(h5::read_attribute<std::int64_t>(file, "model.features"), 3);
   EXPECT_EQ(h5::read_attribute<std::string>(file, "kind"), "trajectory");
   EXPECT_TRUE(h5::has_attribute(file, "software_version"));
   EXPECT_TRUE(h5::has_attribute(file, "format_version"));

@@ -95,6 +95,9 @@ Handle create_group(const Handle& parent, std::string_view path);
 Handle open_group(const Handle& parent, std::string_view path);
 // False, never an error, when any link on the way is missing or is not a group.
 bool exists(const Handle& location, std::string_view path);
+// The paths, relative to `group`, of every dataset in it and in the groups below it, in
+// alphabetical order ("points/final_window/attention", "points/regime", …).
+std::vector<std::string> dataset_paths(const Handle& group);
 
 template <class T, class... Allowed>
 concept one_of = (std::same_as<T, Allowed> || ...);
@@ -154,10 +157,17 @@ std::vector<std::string> read_string_dataset(const Handle& location, std::string
 void write_attribute(const Handle& location, std::string_view name, std::string_view value);
 void write_attribute(const Handle& location, std::string_view name, double value);
 void write_attribute(const Handle& location, std::string_view name, std::int64_t value);
+// One-dimensional arrays of numbers, of any element type, and of (variable-length, UTF-8) strings.
+// The double and int64 forms take a std::vector as it is.
 void write_attribute(const Handle& location, std::string_view name, std::span<const double> values);
-// One-dimensional arrays of integers and of (variable-length, UTF-8) strings.
 void write_attribute(const Handle& location, std::string_view name, std::span<const std::int64_t> values);
+template <Element T>
+void write_attribute(const Handle& location, std::string_view name, std::span<const T> values);
 void write_attribute(const Handle& location, std::string_view name, std::span<const std::string> values);
+// A one-dimensional array of integers stored in the element type of `dataset` (HDF5 converts them;
+// a value the type cannot hold throws std::out_of_range): what CF's flag_values must be.
+void write_attribute_typed_as(const Handle& location, std::string_view name, std::span<const std::int64_t> values,
+                              const Handle& dataset);
 // Any other integer, so that write_attribute(location, name, 3) is not ambiguous; values beyond
 // the range of int64_t throw std::out_of_range.
 template <std::integral Integer>
@@ -174,7 +184,23 @@ concept AttributeValue = one_of<T, std::string, double, std::int64_t, std::vecto
 template <AttributeValue T>
 T read_attribute(const Handle& location, std::string_view name);
 bool has_attribute(const Handle& location, std::string_view name);
+// What an attribute holds, to read it with the right read_attribute.
+enum class AttributeType { text, integer, real, other };
+AttributeType attribute_type(const Handle& location, std::string_view name);
 // In alphabetical order.
 std::vector<std::string> attribute_names(const Handle& location);
+
+// Dimension scales (HDF5's high-level H5DS interface): a one-dimensional dataset that labels an axis
+// of other datasets. netCDF readers (netCDF-C, h5netcdf and so xarray) take the scales attached to
+// a dataset as its dimensions, named by the scale dataset's own name; without them they see only
+// anonymous "phony" dimensions. In a file opened with a communicator these calls change metadata
+// and must be made by every rank with the same arguments.
+// Marks `dataset` as a scale whose NAME attribute is `name`.
+void make_dimension_scale(const Handle& dataset, std::string_view name);
+bool is_dimension_scale(const Handle& dataset);
+// Attaches `scale` to axis `axis` of `dataset`; attaching it again changes nothing.
+void attach_dimension_scale(const Handle& dataset, const Handle& scale, unsigned axis);
+// The paths of the scales attached to axis `axis` of `dataset`, in the order they were attached.
+std::vector<std::string> attached_scales(const Handle& dataset, unsigned axis);
 
 }  // namespace attnmf::io::h5

@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,6 +67,10 @@ class SweepFile {
   // A dataset of recorded samples, stored as output.sample_precision says; written from doubles,
   // which HDF5 rounds to nearest when the file holds float32.
   h5::Handle create_samples(std::string_view path, const std::vector<hsize_t>& dims) const;
+  // Collective, once the datasets exist: the dimension scales of /points, /provenance, /network and
+  // /starts, the per-point coordinates /points/{beta,gamma,epsilon,size}, and each dataset's
+  // description, units and code tables. `index` states the point index.
+  void describe(const config::SweepGrid& grid, std::string_view index);
   h5::File file_;
   std::map<std::string, h5::Handle> datasets_;
   int features_, context_;
