@@ -102,9 +102,10 @@ def open_sweep(path, *, dask=None, chunks=None):
     is importable. chunks: {dimension: size} to override the automatic chunks (about 64 MiB, whole
     runs of points) of the dask arrays.
     """
+    dask = _use_dask(dask)
     h5 = _open(path, "sweep", "open_trajectory")
     try:
-        return _SweepReader(h5, _use_dask(dask), chunks or {}).dataset()
+        return _SweepReader(h5, dask, chunks or {}).dataset()
     except BaseException:
         h5.close()
         raise
@@ -121,9 +122,10 @@ def open_trajectory(path, *, dask=None, chunks=None):
     analysis datasets (regime, period, zero_one_k, ...) are scalars; regime_name and the other NAME_name
     variables name the codes. attrs as for `open_sweep`. dask, chunks: as for `open_sweep`.
     """
+    dask = _use_dask(dask)
     h5 = _open(path, "trajectory", "open_sweep")
     try:
-        return _TrajectoryReader(h5, _use_dask(dask), chunks or {}).dataset()
+        return _TrajectoryReader(h5, dask, chunks or {}).dataset()
     except BaseException:
         h5.close()
         raise
@@ -270,11 +272,18 @@ class _Reader:
         self.coords = {}
         self.attrs = {}
         self.consumed = set()  # group attributes taken as a variable's description
+        self.scales = {}
 
     def finish(self):
         extra, self.attrs = self.attrs, {}
         self.group_attributes(self.h5)
         self.attrs.update(extra)
+        sizes = {}
+        for variable in self.variables.values():
+            sizes.update(zip(variable.dims, variable.shape))
+        for name, scale in self.scales.items():
+            if name not in self.coords and sizes.get(name, scale.shape[0]) == scale.shape[0]:
+                self.coords[name] = scale
         dataset = xr.Dataset(self.variables, coords=self.coords, attrs=self.attrs)
         dataset.set_close(self.h5.close)
         return dataset
@@ -289,10 +298,10 @@ class _Reader:
             if hasattr(item, "keys"):
                 self.group_attributes(item)
 
-    def data(self, dataset, lead):
+    def data(self, dataset, lead, eager=False):
         """The dataset's values with its first dimension split into `lead`: read now when the values
-        are per point (or per step) scalars, else lazily."""
-        if dataset.ndim <= 1 or dataset.name.startswith("/model/") or 0 in dataset.shape:
+        are per point (or per step) scalars, codes or empty, else lazily."""
+        if eager or dataset.ndim <= 1 or dataset.name.startswith("/model/") or 0 in dataset.shape:
             values = np.asarray(dataset[()])
             if values.dtype.kind == "S":
                 values = np.char.decode(values, "utf-8", "replace")
@@ -348,7 +357,8 @@ class _Reader:
         codes = _h5.code_names(dataset) if dataset.dtype.kind in "iu" else {}
         for attribute in ("codes", "names", "flag_values", "flag_meanings"):
             attrs.pop(attribute, None)
-        values = self.data(dataset, lead)
+        # Codes are read at once (small integers, named on opening).
+        values = self.data(dataset, lead, eager=bool(codes))
         if codes:
             attrs["flag_values"] = np.array(list(codes), dtype=dataset.dtype)
             attrs["flag_meanings"] = _h5.flag_meanings(codes.values())
@@ -366,9 +376,34 @@ class _Reader:
                 return dims
         dims = []
         for i in range(skip, dataset.ndim):
-            label = dataset.dims[i].label if dataset.dims[i].label else ""
-            dims.append(label or f"{name}_dim_{i}")
+            dims.append(_dimension_name(dataset, i) or f"{name}_dim_{i}")
         return tuple(dims)
+
+    def scale(self, dataset):
+        """A dimension scale outside /grid (an axis the file describes itself): a coordinate of its own
+        name, unless the reader already made one of that name. True when the dataset is one."""
+        if _h5.text_of(dataset.attrs.get("CLASS", b"")) != "DIMENSION_SCALE" or dataset.ndim != 1:
+            return False
+        name = _h5.text_of(dataset.attrs.get("NAME", b"")) or dataset.name.rsplit("/", 1)[-1]
+        if name.startswith("This is a netCDF dimension") or not name:
+            name = dataset.name.rsplit("/", 1)[-1]
+        if name not in self.coords and name not in self.variables:
+            self.scales[name] = xr.Variable((name,), np.asarray(dataset[()]), _h5.dataset_attributes(dataset))
+        return True
+
+
+def _dimension_name(dataset, i):
+    """What the file calls dimension i of a dataset: its label, or the name of the scale attached to it."""
+    try:
+        dimension = dataset.dims[i]
+        if dimension.label:
+            return dimension.label
+        if len(dimension):
+            scale = dimension[0]
+            return _h5.text_of(scale.attrs.get("NAME", b"")) or scale.name.rsplit("/", 1)[-1]
+    except (KeyError, OSError, RuntimeError, ValueError):
+        pass
+    return ""
 
 
 def _names_of(codes, names):
@@ -431,6 +466,8 @@ class _SweepReader(_Reader):
         return self.finish()
 
     def per_point(self, dataset, n):
+        if self.scale(dataset):
+            return
         path = dataset.name.lstrip("/")
         name = _variable_name(path)
         if dataset.ndim >= 1 and dataset.shape[0] == n:
@@ -445,6 +482,8 @@ class _SweepReader(_Reader):
         point = np.asarray(group["point"][()]).astype(np.int64).ravel()
         count = len(point)
         for dataset in _datasets(group):
+            if self.scale(dataset):
+                continue
             path = dataset.name.lstrip("/")
             name = _variable_name(path)
             if dataset.ndim >= 1 and dataset.shape[0] == count:
@@ -480,6 +519,8 @@ class _TrajectoryReader(_Reader):
             if group not in h5:
                 continue
             for dataset in _datasets(h5[group]):
+                if self.scale(dataset):
+                    continue
                 path = dataset.name.lstrip("/")
                 name = _variable_name(path)
                 if dataset.shape == (1,) and path not in TRAJECTORY_DIMS:
