@@ -155,15 +155,15 @@ def code_names(dataset):
             return dict(zip(codes, names))
     key = dataset.name.rsplit("/", 1)[-1]
     if key in dataset.parent.attrs:
+        # "-1 undetermined, 0 fixed point, ... (rules ...)": the codes before any parenthesis, every entry
+        # a code and its name (a description such as "..., 0 if none" is no legend).
         pairs = {}
-        # "-1 undetermined, 0 fixed point, ... (rules ...)": the codes before any parenthesis.
         for entry in text_of(dataset.parent.attrs[key]).split(" (")[0].split(","):
             code, _, label = entry.strip().partition(" ")
-            try:
-                pairs[int(code)] = label.strip()
-            except ValueError:
-                pass
-        if pairs:
+            if not _INTEGER.match(code) or not label.strip():
+                return {}
+            pairs[int(code)] = label.strip()
+        if len(pairs) >= 2:
             return pairs
     return {}
 

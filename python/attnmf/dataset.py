@@ -362,10 +362,10 @@ class _Reader:
         if codes:
             attrs["flag_values"] = np.array(list(codes), dtype=dataset.dtype)
             attrs["flag_meanings"] = _h5.flag_meanings(codes.values())
-            if isinstance(values, np.ndarray):
-                self.variables[name + "_name"] = xr.Variable(dims, _names_of(values, codes),
-                                                             {"description": f"the names of the codes of {name}"})
         self.variables[name] = xr.Variable(dims, values, attrs)
+        if codes:
+            self.variables[name + "_name"] = xr.Variable(dims, _names_of(values, codes),
+                                                         {"description": f"the names of the codes of {name}"})
 
     def trailing_dims(self, dataset, table, name, skip):
         """The names of the dimensions of `dataset` after the first `skip`."""
@@ -491,7 +491,9 @@ class _SweepReader(_Reader):
                 self.add(dataset, name, dims, (count,))
             else:
                 self.add(dataset, name, self.trailing_dims(dataset, {}, name, 0), dataset.shape[:1])
-        # Where each attractor is on the grid.
+        # Where each attractor is on the grid: its point and that point's axis values, as coordinates.
+        if "attractor_point" in self.variables:
+            self.coords["attractor_point"] = self.variables.pop("attractor_point")
         inside = (point >= 0) & (point < int(np.prod(self.grid_shape)))
         index = np.unravel_index(np.where(inside, point, 0), self.grid_shape)
         for axis, i in zip(self.grid_dims, index):
@@ -558,9 +560,10 @@ class _TrajectoryReader(_Reader):
         if codes:
             attrs["flag_values"] = np.array(list(codes), dtype=dataset.dtype)
             attrs["flag_meanings"] = _h5.flag_meanings(codes.values())
+        self.variables[name] = xr.Variable((), value, attrs)
+        if codes:
             self.variables[name + "_name"] = xr.Variable((), np.array(codes.get(int(value), f"code {int(value)}")),
                                                          {"description": f"the name of the code of {name}"})
-        self.variables[name] = xr.Variable((), value, attrs)
 
 
 def add_model(reader):

@@ -207,6 +207,9 @@ def check_sweep(attnmf, path, dask):
         check(attnmf.code_names(ds.regime) == names, f"code_names {attnmf.code_names(ds.regime)} != {names}")
         check(list(ds.regime.attrs["flag_values"]) == list(names), "flag_values")
         check(set(np.unique(ds.status_name.values)) <= {"pending", "done", "failed"}, "status_name")
+        # /points describes period as "..., 0 if none": no legend of codes.
+        coded = sorted(name for name in ds.data_vars if "flag_values" in ds[name].attrs)
+        check(coded == ["lyapunov_source", "paper_regime", "regime", "status"], f"coded variables {coded}")
     attrs = ds.attrs
     check(attrs["model.context"] == 4 and type(attrs["model.context"]) is int, f"model.context {attrs['model.context']!r}")
     check(attrs["model.epsilon"] == 0.02 and type(attrs["model.epsilon"]) is float, "model.epsilon typed")
