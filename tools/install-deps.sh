@@ -12,7 +12,7 @@ packages=(
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libboost-program-options-dev libboost-serialization-dev libboost-random-dev
   libspdlog-dev zlib1g-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy python3-h5py python3-matplotlib
+  python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-dask
 )
 case ${1:-} in
   "") ;;
