@@ -113,6 +113,9 @@ def configuration(attrs):
 # HDF5's own bookkeeping attributes (dimension scales), which mean nothing to a reader.
 INTERNAL_ATTRIBUTES = {"DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "_Netcdf4Dimid", "_Netcdf4Coordinates",
                        "_nc3_strict"}
+# Attributes about the file's own flat layout, which a reader that reshapes the datasets does not keep
+# (CF's `coordinates` of a /points dataset names the per-point beta, gamma, epsilon).
+LAYOUT_ATTRIBUTES = {"coordinates"}
 
 
 def dataset_attributes(dataset):
@@ -128,29 +131,39 @@ def dataset_attributes(dataset):
     return result
 
 
-def _split_meanings(value):
+# The names attnmf gives codes that CF's flag_meanings cannot spell (it writes their hyphens, like their
+# blanks, as underscores): by their words.
+SPELLED = {"quasi periodic": "quasi-periodic", "2 torus": "2-torus"}
+
+
+def words(name):
+    """A name reduced to its words, lower case: "quasi-periodic", "quasi_periodic" -> "quasi periodic"."""
+    return " ".join(re.split(r"[\s_-]+", name.strip().lower()))
+
+
+def split_meanings(value):
     value = value_of(value)
     if isinstance(value, list):
         return [str(v) for v in value]
-    # CF: blank-separated words, a word's own blanks written as underscores.
-    return [word.replace("_", " ") for word in str(value).split()]
+    # CF: blank-separated words, the blanks (and hyphens) within a name written as underscores.
+    return [SPELLED.get(words(word), word.replace("_", " ")) for word in str(value).split()]
 
 
 def code_names(dataset):
     """{code: name} of a coded dataset (regime, status, lyapunov_source, origin, ...) from what the
-    file says: `flag_values` and `flag_meanings`, else `codes` and `names`, else the one-line legend
-    "-1 undetermined, 0 fixed point, ..." that older files keep on the parent group under the
-    dataset's name. {} when the file names none of them."""
+    file says: its `codes` and `names` (the names as attnmf spells them), else CF's `flag_values` and
+    `flag_meanings`, else the one-line legend "-1 undetermined, 0 fixed point, ..." that files of
+    format 1 keep on the parent group under the dataset's name. {} when the file names none."""
     attrs = dataset.attrs
-    if "flag_values" in attrs and "flag_meanings" in attrs:
-        codes = np.atleast_1d(np.asarray(attrs["flag_values"])).astype(np.int64).tolist()
-        names = _split_meanings(attrs["flag_meanings"])
-        if len(codes) == len(names):
-            return dict(zip(codes, names))
     if "codes" in attrs and "names" in attrs:
         codes = np.atleast_1d(np.asarray(attrs["codes"])).astype(np.int64).tolist()
         names = value_of(attrs["names"])
         names = names if isinstance(names, list) else [str(names)]
+        if len(codes) == len(names):
+            return dict(zip(codes, names))
+    if "flag_values" in attrs and "flag_meanings" in attrs:
+        codes = np.atleast_1d(np.asarray(attrs["flag_values"])).astype(np.int64).tolist()
+        names = split_meanings(attrs["flag_meanings"])
         if len(codes) == len(names):
             return dict(zip(codes, names))
     key = dataset.name.rsplit("/", 1)[-1]
@@ -169,5 +182,6 @@ def code_names(dataset):
 
 
 def flag_meanings(names):
-    """The CF flag_meanings text of a list of names (blanks within a name become underscores)."""
-    return " ".join(name.replace(" ", "_") for name in names)
+    """The CF flag_meanings text of a list of names (blanks and hyphens within a name become
+    underscores, as attnmf writes it)."""
+    return " ".join(re.sub(r"[\s-]+", "_", name.strip()) for name in names)

@@ -33,7 +33,7 @@ CHUNK_BYTES = 64 << 20
 # listed takes the labels of its HDF5 dimensions, or NAME_dim_I.
 SWEEP_DIMS = {
     "points/samples": ("sample", "feature"),
-    "points/section": ("section_point", "feature"),
+    "points/section": ("section_row", "feature"),
     "points/crossings": ("crossing", "feature"),
     "points/crossing_direction": ("crossing",),
     "points/lyapunov": ("exponent",),
@@ -65,7 +65,7 @@ TRAJECTORY_DIMS = {
     "analysis/lyapunov": ("exponent",),
     "analysis/lyapunov_estimate": ("exponent",),
     "analysis/crossings": ("crossing", "feature"),
-    "analysis/lyapunov_trace": ("trace_step", "exponent"),
+    "analysis/lyapunov_trace": ("trace", "exponent"),
     **{f"network/{q}": ("replica", "step", "feature") for q in ("mo_se", "mo", "att")},
     "network/distance": ("replica",),
     "network/tracking": ("replica",),
@@ -116,7 +116,7 @@ def open_trajectory(path, *, dask=None, chunks=None):
 
     Dimensions: step (coordinate: the step number, from /trajectory's first_step) and feature for the
     series att, mo, mo_se, mv, mq, mk; exponent for lyapunov and lyapunov_estimate; crossing for
-    crossings (/analysis/crossings); trace_step (coordinate: the recorded steps after which the
+    crossings (/analysis/crossings); trace (coordinate: the recorded steps after which the
     running estimate was taken) for lyapunov_trace; slot for final_window_attention and
     final_window_positions; replica for the finite network's network_mo_se, ... . The one-value
     analysis datasets (regime, period, zero_one_k, ...) are scalars; regime_name and the other NAME_name
@@ -137,8 +137,7 @@ def code_names(variable):
     attrs = variable.attrs
     if "flag_values" not in attrs or "flag_meanings" not in attrs:
         raise ValueError(f"{variable.name} is not a coded variable (it has no flag_values and flag_meanings)")
-    names = [word.replace("_", " ") for word in str(attrs["flag_meanings"]).split()]
-    return dict(zip(np.atleast_1d(attrs["flag_values"]).tolist(), names))
+    return dict(zip(np.atleast_1d(attrs["flag_values"]).tolist(), _h5.split_meanings(attrs["flag_meanings"])))
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,7 +170,7 @@ class _Rows:
     """An h5py dataset whose first dimension is seen as several (`lead`, row-major: the grid's
     dimensions over the flat point number), read on demand with orthogonal indexing: each key is an
     int, a slice or a 1-D integer array. Rows are read a run of consecutive points at a time, so a
-    selection never reads more of the file than it returns."""
+    selection never reads a point it does not return."""
 
     def __init__(self, dataset, lead):
         self.dataset = dataset
@@ -196,7 +195,8 @@ class _Rows:
         read, after = [], []
         for k, n in zip(inner, self.shape[len(self.lead):]):
             if isinstance(k, slice) and (k.step is None or k.step > 0):
-                read.append(k)
+                start, stop, step = k.indices(n)
+                read.append(slice(start, stop, step) if stop > start else slice(0, 0))
                 after.append(slice(None))
             else:
                 wanted = _as_indices(k, n)
@@ -272,18 +272,11 @@ class _Reader:
         self.coords = {}
         self.attrs = {}
         self.consumed = set()  # group attributes taken as a variable's description
-        self.scales = {}
 
     def finish(self):
         extra, self.attrs = self.attrs, {}
         self.group_attributes(self.h5)
         self.attrs.update(extra)
-        sizes = {}
-        for variable in self.variables.values():
-            sizes.update(zip(variable.dims, variable.shape))
-        for name, scale in self.scales.items():
-            if name not in self.coords and sizes.get(name, scale.shape[0]) == scale.shape[0]:
-                self.coords[name] = scale
         dataset = xr.Dataset(self.variables, coords=self.coords, attrs=self.attrs)
         dataset.set_close(self.h5.close)
         return dataset
@@ -355,15 +348,17 @@ class _Reader:
             attrs["description"] = _h5.text_of(parent.attrs[key])
             self.consumed.add((parent.name, key))
         codes = _h5.code_names(dataset) if dataset.dtype.kind in "iu" else {}
-        for attribute in ("codes", "names", "flag_values", "flag_meanings"):
+        for attribute in ("codes", "names", "flag_values", "flag_meanings", *_h5.LAYOUT_ATTRIBUTES):
             attrs.pop(attribute, None)
-        # Codes are read at once (small integers, named on opening).
-        values = self.data(dataset, lead, eager=bool(codes))
+        # One code per point, attractor or start (regime, status, origin, ...) is read at once and named;
+        # codes along a dimension of their own (crossing_direction, recognised) keep their flags alone.
+        named = bool(codes) and (dataset.ndim == 1 or dataset.name.startswith("/starts/"))
+        values = self.data(dataset, lead, eager=named)
         if codes:
             attrs["flag_values"] = np.array(list(codes), dtype=dataset.dtype)
             attrs["flag_meanings"] = _h5.flag_meanings(codes.values())
         self.variables[name] = xr.Variable(dims, values, attrs)
-        if codes:
+        if named:
             self.variables[name + "_name"] = xr.Variable(dims, _names_of(values, codes),
                                                          {"description": f"the names of the codes of {name}"})
 
@@ -379,17 +374,13 @@ class _Reader:
             dims.append(_dimension_name(dataset, i) or f"{name}_dim_{i}")
         return tuple(dims)
 
-    def scale(self, dataset):
-        """A dimension scale outside /grid (an axis the file describes itself): a coordinate of its own
-        name, unless the reader already made one of that name. True when the dataset is one."""
-        if _h5.text_of(dataset.attrs.get("CLASS", b"")) != "DIMENSION_SCALE" or dataset.ndim != 1:
-            return False
-        name = _h5.text_of(dataset.attrs.get("NAME", b"")) or dataset.name.rsplit("/", 1)[-1]
-        if name.startswith("This is a netCDF dimension") or not name:
-            name = dataset.name.rsplit("/", 1)[-1]
-        if name not in self.coords and name not in self.variables:
-            self.scales[name] = xr.Variable((name,), np.asarray(dataset[()]), _h5.dataset_attributes(dataset))
-        return True
+    @staticmethod
+    def scale(dataset):
+        """Whether the dataset is a dimension scale (format 2 gives every axis of every group one: point,
+        sample, feature, step, ...). The reader makes its own coordinates of the ones that say something
+        (the grid's axes, the steps, the trace's steps) and leaves the others, which hold 0, 1, ..., out,
+        so that files of both formats read the same."""
+        return _h5.text_of(dataset.attrs.get("CLASS", b"")) == "DIMENSION_SCALE"
 
 
 def _dimension_name(dataset, i):
@@ -469,6 +460,9 @@ class _SweepReader(_Reader):
         if self.scale(dataset):
             return
         path = dataset.name.lstrip("/")
+        if path in ("points/beta", "points/gamma", "points/epsilon", "points/size"):
+            return  # each point's axis values (format 2): the coordinates already are
+
         name = _variable_name(path)
         if dataset.ndim >= 1 and dataset.shape[0] == n:
             self.add(dataset, name, self.grid_dims + self.trailing_dims(dataset, SWEEP_DIMS, name, 1), self.grid_shape)
@@ -543,9 +537,9 @@ class _TrajectoryReader(_Reader):
             trace = h5["analysis/lyapunov_trace"]
             every = int(_h5.value_of(trace.attrs["every"])) if "every" in trace.attrs else 1
             rows = self.variables["lyapunov_trace"].shape[0]
-            self.coords["trace_step"] = xr.Variable(("trace_step",), every * np.arange(1, rows + 1, dtype=np.int64),
-                                                    {"description": "the recorded steps after which the running "
-                                                                    "estimate was taken"})
+            self.coords["trace"] = xr.Variable(("trace",), every * np.arange(1, rows + 1, dtype=np.int64),
+                                               {"description": "the recorded steps after which the running estimate "
+                                                               "was taken"})
         add_model(self)
         add_feature_coordinates(self)
         return self.finish()
@@ -554,7 +548,7 @@ class _TrajectoryReader(_Reader):
         self.dims_of[dataset.name] = ()
         attrs = _h5.dataset_attributes(dataset)
         codes = _h5.code_names(dataset) if dataset.dtype.kind in "iu" else {}
-        for attribute in ("codes", "names", "flag_values", "flag_meanings"):
+        for attribute in ("codes", "names", "flag_values", "flag_meanings", *_h5.LAYOUT_ATTRIBUTES):
             attrs.pop(attribute, None)
         value = np.asarray(dataset[()]).reshape(())
         if codes:

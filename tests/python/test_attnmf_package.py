@@ -77,11 +77,16 @@ def make_inputs(opts):
 
 
 def write_next_form(source, target):
-    """A copy of an attnmf file in the form its format is moving to: numeric configuration attributes,
-    flag_values and flag_meanings in place of codes and names, a description on each dataset of /points,
-    the grid's axes as dimension scales, labelled dimensions, and a scale of the steps of a trajectory."""
+    """A copy of an attnmf file in the form its format is moving to (format 2): numeric configuration
+    attributes and no model.beta beside a beta axis; CF flag_values and flag_meanings (hyphens and blanks
+    as underscores) in place of codes and names, crossing_direction coded too; a description on each
+    dataset of /points; dimension scales: the grid's axes, an index scale (0, 1, ...) on every point axis
+    and on the samples, the steps of a trajectory; each point's beta, gamma, epsilon in /points, named by
+    the datasets' CF `coordinates`; labelled dimensions."""
     shutil.copyfile(source, target)
     with h5py.File(target, "r+") as f:
+        if f.attrs.get("kind") in ("sweep", b"sweep") and "model.beta" in f.attrs:
+            del f.attrs["model.beta"]
         for name, value in list(f.attrs.items()):
             text = value.decode() if isinstance(value, bytes) else value
             if "." in name and isinstance(text, str):
@@ -103,7 +108,10 @@ def write_next_form(source, target):
                 names = [n.decode() if isinstance(n, bytes) else str(n) for n in item.attrs["names"]]
                 del item.attrs["codes"], item.attrs["names"]
                 item.attrs["flag_values"] = codes
-                item.attrs["flag_meanings"] = " ".join(n.replace(" ", "_") for n in names)
+                item.attrs["flag_meanings"] = " ".join(n.replace(" ", "_").replace("-", "_") for n in names)
+            elif name == "points/crossing_direction":
+                item.attrs["flag_values"] = np.array([-1, 0, 1], dtype=np.int8)
+                item.attrs["flag_meanings"] = "downward unused upward"
             key = name.rsplit("/", 1)[-1]
             if key in item.parent.attrs and "description" not in item.attrs:
                 item.attrs["description"] = item.parent.attrs[key]
@@ -112,6 +120,21 @@ def write_next_form(source, target):
             for axis in ("beta", "gamma", "epsilon", "size"):
                 if f"grid/{axis}" in f:
                     f[f"grid/{axis}"].make_scale(axis)
+            n = f["points/status"].shape[0]
+            axes = (("size",) if "grid/size" in f else ()) + ("epsilon", "gamma", "beta")
+            index = np.unravel_index(np.arange(n), tuple(len(f[f"grid/{a}"]) for a in axes))
+            for axis, i in zip(axes, index):
+                f[f"points/{axis}"] = np.asarray(f[f"grid/{axis}"])[i]
+            f["points/point"] = np.arange(n, dtype=np.int64)
+            f["points/point"].make_scale("point")
+            for item in list(f["points"].values()):
+                if isinstance(item, h5py.Dataset) and item.shape[:1] == (n,) and item.name != "/points/point":
+                    item.dims[0].attach_scale(f["points/point"])
+                    item.attrs["coordinates"] = "beta gamma epsilon"
+            if "points/samples" in f:
+                f["points/sample"] = np.arange(f["points/samples"].shape[1], dtype=np.int64)
+                f["points/sample"].make_scale("sample")
+                f["points/samples"].dims[1].attach_scale(f["points/sample"])
         for path, labels in (("points/samples", ("point", "sample", "feature")),
                              ("trajectory/mo_se", ("step", "feature"))):
             if path in f:
@@ -252,9 +275,9 @@ def case_trajectory(opts):
                   "lyapunov")
             trace = f["analysis/lyapunov_trace"]
             every = int(trace.attrs["every"])
-            check(ds.lyapunov_trace.dims == ("trace_step", "exponent") and
+            check(ds.lyapunov_trace.dims == ("trace", "exponent") and
                   np.array_equal(ds.lyapunov_trace.values, trace[()]), "lyapunov_trace")
-            check(np.array_equal(ds.trace_step.values, every * np.arange(1, trace.shape[0] + 1)), "trace_step")
+            check(np.array_equal(ds.trace.values, every * np.arange(1, trace.shape[0] + 1)), "the trace coordinate")
             check(ds.crossings.dims == ("crossing", "feature") and
                   np.array_equal(ds.crossings.values, f["analysis/crossings"][()]), "crossings")
             check(np.array_equal(ds.final_window_attention.values, f["trajectory/final_window/attention"][()]),
@@ -404,14 +427,17 @@ def case_next_form(opts):
         old, new = today(data(opts, name)), today(data(opts, "next-" + name))
         missing = set(old.variables) - set(new.variables)
         check(not missing, f"next-{name} lacks {sorted(missing)}")
+        extra = set(new.variables) - set(old.variables)
+        check(not extra, f"next-{name} has more variables than today's form: {sorted(extra)}")
         for variable in old.variables:
             xarray.testing.assert_equal(old[variable].reset_coords(drop=True), new[variable].reset_coords(drop=True))
-            for attribute in ("flag_values", "flag_meanings"):
-                check((attribute in old[variable].attrs) == (attribute in new[variable].attrs) and
-                      str(old[variable].attrs.get(attribute)) == str(new[variable].attrs.get(attribute)),
-                      f"next-{name}: {variable}.{attribute}")
+            if "flag_values" in old[variable].attrs:
+                for attribute in ("flag_values", "flag_meanings"):
+                    check(str(old[variable].attrs[attribute]) == str(new[variable].attrs.get(attribute)),
+                          f"next-{name}: {variable}.{attribute} {new[variable].attrs.get(attribute)}")
+        check("coordinates" not in new.regime.attrs, "the file's own CF coordinates kept on a reshaped variable")
         for key, value in old.attrs.items():
-            if "." in key and "/" not in key:
+            if "." in key and "/" not in key and key in new.attrs:
                 check(new.attrs[key] == value and type(new.attrs[key]) is type(value),
                       f"next-{name}: {key} = {new.attrs[key]!r}, today {value!r}")
         old.close()

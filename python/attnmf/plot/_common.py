@@ -75,11 +75,12 @@ def warn(message):
 
 
 def regime_colour(name, extra=None):
-    """The colour of a regime by its name ("fixed point", "fixed_point" and "Fixed point" alike), or the
+    """The colour of a regime by its name ("quasi-periodic", "quasi_periodic" and "Quasi periodic" alike), or the
     next of `extra` (an iterator over EXTRA_COLOURS) for a name REGIME_COLOURS does not know."""
-    key = name.strip().lower().replace("_", " ")
-    if key in REGIME_COLOURS:
-        return REGIME_COLOURS[key]
+    key = _h5.words(name)
+    for known, colour in REGIME_COLOURS.items():
+        if _h5.words(known) == key:
+            return colour
     return next(extra) if extra is not None else EXTRA_COLOURS[0]
 
 
