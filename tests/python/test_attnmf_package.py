@@ -118,20 +118,23 @@ def write_next_form(source, target):
         f.visititems(visit)
         if "grid" in f:
             for axis in ("beta", "gamma", "epsilon", "size"):
-                if f"grid/{axis}" in f:
+                if f"grid/{axis}" in f and "CLASS" not in f[f"grid/{axis}"].attrs:
                     f[f"grid/{axis}"].make_scale(axis)
+            # (A file attnmf wrote in format 2 has these already.)
             n = f["points/status"].shape[0]
             axes = (("size",) if "grid/size" in f else ()) + ("epsilon", "gamma", "beta")
             index = np.unravel_index(np.arange(n), tuple(len(f[f"grid/{a}"]) for a in axes))
             for axis, i in zip(axes, index):
-                f[f"points/{axis}"] = np.asarray(f[f"grid/{axis}"])[i]
-            f["points/point"] = np.arange(n, dtype=np.int64)
-            f["points/point"].make_scale("point")
-            for item in list(f["points"].values()):
-                if isinstance(item, h5py.Dataset) and item.shape[:1] == (n,) and item.name != "/points/point":
-                    item.dims[0].attach_scale(f["points/point"])
-                    item.attrs["coordinates"] = "beta gamma epsilon"
-            if "points/samples" in f:
+                if f"points/{axis}" not in f:
+                    f[f"points/{axis}"] = np.asarray(f[f"grid/{axis}"])[i]
+            if "points/point" not in f:
+                f["points/point"] = np.arange(n, dtype=np.int64)
+                f["points/point"].make_scale("point")
+                for item in list(f["points"].values()):
+                    if isinstance(item, h5py.Dataset) and item.shape[:1] == (n,) and item.name != "/points/point":
+                        item.dims[0].attach_scale(f["points/point"])
+                        item.attrs["coordinates"] = "beta gamma epsilon"
+            if "points/samples" in f and "points/sample" not in f:
                 f["points/sample"] = np.arange(f["points/samples"].shape[1], dtype=np.int64)
                 f["points/sample"].make_scale("sample")
                 f["points/samples"].dims[1].attach_scale(f["points/sample"])
@@ -140,7 +143,7 @@ def write_next_form(source, target):
             if path in f:
                 for i, label in enumerate(labels):
                     f[path].dims[i].label = label
-        if "trajectory/mo" in f:
+        if "trajectory/mo" in f and "trajectory/step" not in f:
             rows = f["trajectory/mo"].shape[0]
             first = int(f["trajectory"].attrs["first_step"])
             f["trajectory/step"] = first + np.arange(rows, dtype=np.int64)
@@ -230,14 +233,15 @@ def check_sweep(attnmf, path, dask):
         check(attnmf.code_names(ds.regime) == names, f"code_names {attnmf.code_names(ds.regime)} != {names}")
         check(list(ds.regime.attrs["flag_values"]) == list(names), "flag_values")
         check(set(np.unique(ds.status_name.values)) <= {"pending", "done", "failed"}, "status_name")
-        # /points describes period as "..., 0 if none": no legend of codes.
-        coded = sorted(name for name in ds.data_vars if "flag_values" in ds[name].attrs)
+        # /points describes period as "..., 0 if none": no legend of codes. (Format 2 names the codes of
+        # crossing_direction too.)
+        coded = sorted(name for name in ds.data_vars if "flag_values" in ds[name].attrs and name != "crossing_direction")
         check(coded == ["lyapunov_source", "paper_regime", "regime", "status"], f"coded variables {coded}")
     attrs = ds.attrs
     check(attrs["model.context"] == 4 and type(attrs["model.context"]) is int, f"model.context {attrs['model.context']!r}")
     check(attrs["model.epsilon"] == 0.02 and type(attrs["model.epsilon"]) is float, "model.epsilon typed")
     check(attrs["sweep.beta"] == "1.2:1.3:5" and attrs["sweep.gamma"] == "200,220", "the grid specs stay text")
-    check(attrs["kind"] == "sweep" and attrs["format_version"] == 1, "kind, format_version")
+    check(attrs["kind"] == "sweep" and attrs["format_version"] in (1, 2), "kind, format_version")
     check(attrs["run.steps"] == 30000 and attrs["analysis.samples"] == 1000, "run.steps, analysis.samples")
     check(isinstance(attrs.get("provenance/host"), str), "provenance attributes")
     check("description" in ds.samples.attrs, "the samples have no description")
