@@ -1,5 +1,6 @@
 # `cmake --install build --prefix P` gives what an HPC user expects of a package:
 #   P/bin/attnmf, P/bin/attnmf-plot
+#   P/lib/python3/dist-packages/attnmf   the Python package (ATTNMF_PYTHON_INSTALL_DIR, cmake/AttnmfPython.cmake)
 #   P/share/attnmf/jobs/   the paper's job files, the checkpoint window they start from, the
 #                          workstation and SLURM scripts (an installed job file runs as it is)
 #   P/share/doc/attnmf/    README and docs/
@@ -11,7 +12,8 @@ install(TARGETS attnmf_core ${ATTNMF_MODULE_TARGETS} attnmf_warnings attnmf_sani
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS attnmf RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(PROGRAMS tools/attnmf-plot DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(PROGRAMS ${CMAKE_CURRENT_BINARY_DIR}/generated/attnmf-plot DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY python/attnmf DESTINATION ${ATTNMF_PYTHON_INSTALL_DIR} PATTERN __pycache__ EXCLUDE)
 install(DIRECTORY include/attnmf DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/generated/attnmf/version.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/attnmf)

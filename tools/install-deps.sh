@@ -13,7 +13,7 @@ packages=(
   libboost-program-options-dev libboost-serialization-dev libboost-random-dev
   libspdlog-dev zlib1g-dev libdeflate-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-matplotlib
-  python3-xarray python3-h5netcdf python3-netcdf4
+  python3-xarray python3-h5netcdf python3-netcdf4 python3-dask
 )
 case ${1:-} in
   "") ;;

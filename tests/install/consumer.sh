@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs a build into a scratch prefix as an HPC user would (cmake --install --prefix), then:
 # a separate project finds it (find_package(attnmf), attnmf::core) and builds and runs against it;
-# the installed attnmf runs the installed paper job file; the installed attnmf-plot answers.
+# the installed attnmf runs the installed paper job file; the installed attnmf-plot draws with the
+# installed Python package, which Python imports from PREFIX/lib/python3/dist-packages.
 #   consumer.sh BUILD_DIR SOURCE_DIR [expected kernel]
 scenario=${ATTNMF_INSTALL_SCENARIO:-consumer}
 source "$(dirname "$0")/common.sh"
@@ -10,7 +11,8 @@ prefix=$scratch/prefix
 run "$scratch/install.log" cmake --install "$build" --prefix "$prefix"
 for f in bin/attnmf bin/attnmf-plot share/attnmf/jobs/paper-trajectory.ini share/attnmf/jobs/fig3b.ini \
          share/attnmf/jobs/paper_checkpoint_window.txt share/attnmf/jobs/run-workstation.sh \
-         share/attnmf/jobs/slurm-sweep.sbatch include/attnmf/version.hpp; do
+         share/attnmf/jobs/slurm-sweep.sbatch include/attnmf/version.hpp lib/python3/dist-packages/attnmf/__init__.py \
+         lib/python3/dist-packages/attnmf/plot/cli.py; do
   [[ -e $prefix/$f ]] || fail "the install has no $f"
 done
 config=$(find "$prefix" -name attnmfConfig.cmake | head -n 1)
@@ -33,6 +35,17 @@ run "$scratch/trajectory.log" "$prefix/bin/attnmf" trajectory --config "$prefix/
 run "$scratch/info.log" "$prefix/bin/attnmf" info traj.h5
 grep -q "beta" "$scratch/info.log" || fail "attnmf info traj.h5 says nothing of beta: $(cat "$scratch/info.log")"
 run "$scratch/plot.log" "$prefix/bin/attnmf-plot" --help
+# With nothing on PYTHONPATH and the source tree out of reach, the installed script finds the installed
+# package beside itself.
+run "$scratch/plot-figure.log" env -u PYTHONPATH MPLBACKEND=Agg "$prefix/bin/attnmf-plot" poincare traj.h5 \
+  -o traj-section.svg --size 6 4
+grep -q "</svg>" traj-section.svg || fail "the installed attnmf-plot wrote no complete traj-section.svg"
+python=/usr/bin/python3
+[[ -x $python ]] || python=python3
+where=$(cd / && PYTHONPATH="$prefix/lib/python3/dist-packages" "$python" -c \
+  'import attnmf, os; print(os.path.realpath(attnmf.__file__))') || fail "PYTHONPATH=PREFIX/lib/python3/dist-packages: no attnmf"
+[[ $where == "$(realpath "$prefix")/lib/python3/dist-packages/attnmf/__init__.py" ]] ||
+  fail "PYTHONPATH=$prefix/lib/python3/dist-packages imports attnmf from $where"
 
 # A short sweep with the installed job file, to see which lane kernel this build runs.
 run "$scratch/sweep.log" "$prefix/bin/attnmf" sweep --config "$prefix/share/attnmf/jobs/fig3b.ini" \
@@ -41,6 +54,13 @@ run "$scratch/sweep.log" "$prefix/bin/attnmf" sweep --config "$prefix/share/attn
 engine=$(h5dump -a /provenance/engine sweep.h5 | grep -o '"simd: [^"]*"' | head -n 1)
 [[ -n $engine ]] || fail "sweep.h5 has no /provenance/engine attribute naming the simd kernel"
 say "installed sweep ran: $engine"
+if "$python" -c "import xarray" 2>/dev/null; then
+  run "$scratch/open.log" env PYTHONPATH="$prefix/lib/python3/dist-packages" "$python" -c \
+    'import attnmf; ds = attnmf.open_sweep("sweep.h5"); print(dict(ds.sizes), list(ds.regime_name.values.ravel()))'
+  say "installed package: $(cat "$scratch/open.log")"
+else
+  say "no xarray for $python: attnmf.open_sweep of the installed package not tried"
+fi
 if [[ -n $kernel ]]; then
   [[ $engine == "\"simd: $kernel,"* ]] || fail "the sweep ran $engine, not the $kernel kernel"
 fi

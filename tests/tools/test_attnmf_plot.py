@@ -1,26 +1,27 @@
 #!/usr/bin/env python3
-"""Tests of tools/attnmf-plot, one case per ctest test (tests/tools/CMakeLists.txt).
+"""Tests of tools/attnmf-plot and the package attnmf.plot under it, one case per ctest test
+(tests/tools/CMakeLists.txt).
 
-    test_attnmf_plot.py --attnmf BIN --plot SCRIPT --source DIR --data DIR CASE
+    test_attnmf_plot.py --attnmf BIN --plot SCRIPT --python DIR --source DIR --data DIR [--build DIR] CASE
 
-`inputs` (the ctest fixture) writes the input files into --data: a trajectory, a 1-D and a 2-D sweep
-made by the attnmf executable at small sizes, and synthetic sweep files written here with h5py whose
-regimes and Lyapunov exponents are known (every regime, some pending and failed points), among them
-multistart and continuation sweeps with known coexisting attractors and hysteresis. The finite_size
-cases write their own synthetic network sweeps (run.engine = network) and need no attnmf. The other
-cases render figures and check that each is a PNG or PDF of the requested size that is not blank and
-shows what it should (the regime colours where regimes are drawn), or that bad input is refused with
-exit status 2 and one line on stderr.
+`inputs` (the ctest fixture) writes the input files into --data: two trajectories (one with the trace
+of its Lyapunov exponents), a 1-D and a 2-D sweep made by the attnmf executable at small sizes, and
+synthetic sweep files written here with h5py whose regimes and Lyapunov exponents are known (every
+regime, some pending and failed points), among them multistart and continuation sweeps with known
+coexisting attractors and hysteresis. The finite_size cases write their own synthetic network sweeps
+(run.engine = network) and need no attnmf. The other cases render figures with SCRIPT and check that
+each is a PNG, SVG or PDF of the requested size that is not blank and shows what it should (the regime
+colours where regimes are drawn), or that bad input is refused with exit status 2 and one line on
+stderr; and draw figures in-process with the package in --python DIR to check what they hold.
 """
 
 import argparse
-import importlib.machinery
-import importlib.util
 import os
 import re
 import struct
 import subprocess
 import sys
+import types
 
 import h5py
 import matplotlib
@@ -65,7 +66,10 @@ def make_inputs(opts):
     os.makedirs(opts.data, exist_ok=True)
     config = os.path.join(opts.source, "jobs", "paper-trajectory.ini")
     jobs = {
-        "trajectory.h5": ["trajectory", "--run.steps", "60000", "--run.transient", "50000"],
+        "trajectory.h5": ["trajectory", "--run.steps", "60000", "--run.transient", "50000",
+                          "--analysis.lyapunov_trace", "250"],
+        "trajectory-chaos.h5": ["trajectory", "--model.beta", "1.28", "--run.steps", "30000", "--run.transient",
+                                "20000"],
         "sweep.h5": ["sweep", "--sweep.beta", "1.24:1.28:41", "--run.steps", "40000", "--run.transient",
                      "35000", "--analysis.samples", "1000"],
         "grid.h5": ["sweep", "--sweep.beta", "1.25:1.29:6", "--sweep.gamma", "200:240:5", "--run.steps",
@@ -469,6 +473,22 @@ def pdf_size(path):
     return x1 - x0, y1 - y0
 
 
+def check_svg(path, size, min_paths=20):
+    """An SVG of size inches (72 pt each) that is complete and draws something (paths or a raster image)."""
+    with open(path, "rb") as f:
+        content = f.read()
+    check(content.lstrip().startswith(b"<?xml") and b"<svg" in content[:2000], f"{path} is not an SVG file")
+    check(content.rstrip().endswith(b"</svg>"), f"{path}: SVG is truncated (no </svg>)")
+    box = re.search(rb'<svg[^>]*\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"', content[:2000])
+    check(box is not None, f"{path}: SVG without a width and height in pt")
+    width, height = (float(v) for v in box.groups())
+    check(abs(width - 72 * size[0]) < 1 and abs(height - 72 * size[1]) < 1,
+          f"{path} is {width:g} x {height:g} pt, expected {72 * size[0]:g} x {72 * size[1]:g}")
+    drawn = content.count(b"<path") + content.count(b"<use") + 50 * content.count(b"<image")
+    check(drawn >= min_paths, f"{path} draws almost nothing ({drawn} paths, uses and images)")
+    print(f"{path}: SVG {width:g}x{height:g} pt, {len(content)} bytes")
+
+
 def rgb(colour):
     return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
@@ -604,6 +624,37 @@ def case_lyapunov(opts):
     figure = render(opts, "lyapunov", data(opts, "synthetic.h5"), "-o", out(opts, "lyapunov-one.pdf"), "--count", 1,
                     "--gamma-index", 1)
     pdf_size(figure)
+    check_exponent_lines(opts)
+
+
+def check_exponent_lines(opts):
+    """The exponents are told apart by more than a shade: each its own colour, line style and marker, named
+    λ1, λ2, λ3 in the legend with the same look, and drawn from /points/lyapunov."""
+    module = load_package(opts)
+    path = data(opts, "synthetic.h5")
+    arguments = module.build_parser().parse_args(["lyapunov", path, "-o", "unused.png", "--gamma-index", "1"])
+    drawn = module.plot_lyapunov(arguments)
+    axes = drawn.axes[0]
+    lines = [line for line in axes.get_lines() if line.get_label().startswith("$\\lambda")]
+    check([line.get_label() for line in lines] == ["$\\lambda_{1}$", "$\\lambda_{2}$", "$\\lambda_{3}$"],
+          f"exponent lines {[line.get_label() for line in lines]}")
+    for what in ("get_color", "get_linestyle", "get_marker"):
+        values = [str(getattr(line, what)()) for line in lines]
+        check(len(set(values)) == 3, f"the three exponents share {what[4:]}: {values}")
+    with h5py.File(path, "r") as f:
+        n_beta = len(f["grid/beta"])
+        exponents = np.asarray(f["points/lyapunov"])[n_beta:2 * n_beta]
+        done = np.asarray(f["points/status"])[n_beta:2 * n_beta] == 1
+    for k, line in enumerate(lines):
+        check(np.array_equal(line.get_ydata(), exponents[done, k]), f"λ{k + 1} is not /points/lyapunov[:, {k}]")
+    legend = axes.get_legend()
+    entries = dict(zip([t.get_text() for t in legend.get_texts()], legend.legend_handles
+                       if hasattr(legend, "legend_handles") else legend.legendHandles))
+    for line in lines:
+        handle = entries.get(line.get_label())
+        check(handle is not None and handle.get_linestyle() == line.get_linestyle()
+              and handle.get_marker() == line.get_marker(), f"the legend does not show {line.get_label()} as drawn")
+    print("λ1, λ2, λ3: distinct colours, line styles and markers, in the legend as drawn")
 
 
 def case_lyapunov_missing(opts):
@@ -637,7 +688,7 @@ def case_trajectory(opts):
 def check_trajectory_panels(opts, trajectory):
     """What the panels hold: the phase plane is (x-feature, y-feature) of the file, the spectrum integrates
     to the variance (Parseval), the autocorrelation is the direct sum, and 1/L and L are marked."""
-    module = load_script(opts.plot)
+    module = load_package(opts)
     arguments = module.build_parser().parse_args(
         ["trajectory", trajectory, "-o", "unused.png", "--x-feature", "2", "--y-feature", "0", "--feature", "1",
          "--max-lag", "30"])
@@ -681,7 +732,7 @@ def case_phase_diagram(opts):
     # Every regime, and the failed point in black.
     check_png(figure, (7, 5), 100, colours=list(REGIME_COLOURS.values()), min_ink=0.3, min_pixels=5000)
     # The cells themselves: each point's regime, the pending point -2 and the failed one -3.
-    module = load_script(opts.plot)
+    module = load_package(opts)
     arguments = module.build_parser().parse_args(["phase-diagram", data(opts, "synthetic.h5"), "-o", "unused.png"])
     figure = module.plot_phase_diagram(arguments)
     meshes = [c for c in figure.axes[0].collections if hasattr(c, "get_array") and c.get_array() is not None]
@@ -700,8 +751,8 @@ def case_phase_diagram(opts):
 
 def case_errors(opts):
     sweep, trajectory = data(opts, "sweep.h5"), data(opts, "trajectory.h5")
-    refused(opts, "bifurcation", sweep, "-o", out(opts, "figure.jpg"), says=".png or .pdf")
-    refused(opts, "trajectory", trajectory, "-o", out(opts, "figure"), says=".png or .pdf")
+    refused(opts, "bifurcation", sweep, "-o", out(opts, "figure.jpg"), says=".png, .svg or .pdf")
+    refused(opts, "trajectory", trajectory, "-o", out(opts, "figure"), says=".png, .svg or .pdf")
     refused(opts, "bifurcation", trajectory, "-o", out(opts, "wrong-kind.png"), says="trajectory file")
     refused(opts, "phase-diagram", trajectory, "-o", out(opts, "wrong-kind.png"), says="trajectory file")
     refused(opts, "lyapunov", trajectory, "-o", out(opts, "wrong-kind.png"), says="trajectory file")
@@ -730,29 +781,37 @@ def case_errors(opts):
 
 def case_help(opts):
     for command in ("bifurcation", "lyapunov", "trajectory", "phase-diagram", "attractors", "continuation",
-                    "finite-size"):
+                    "finite-size", "panel", "poincare", "lyapunov-trace"):
         _, result = plot(opts, command, "--help")
         check(result.returncode == 0, f"{command} --help exited {result.returncode}: {result.stderr}")
         for option in ("-o", "--size", "--dpi", "--title"):
             check(option in result.stdout, f"{command} --help does not explain {option}")
     _, result = plot(opts, "--help")
-    check(result.returncode == 0 and "phase-diagram" in result.stdout, "attnmf-plot --help lists no subcommands")
+    check(result.returncode == 0 and all(c in result.stdout for c in ("phase-diagram", "panel", "lyapunov-trace")),
+          "attnmf-plot --help does not list the subcommands")
     print("every subcommand has --help")
 
 
-def load_script(path):
-    loader = importlib.machinery.SourceFileLoader("attnmf_plot", path)
-    spec = importlib.util.spec_from_loader("attnmf_plot", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    module.load_modules()
-    return module
+def load_package(opts):
+    """The modules of attnmf.plot as one namespace (the figures, their helpers and constants), from the
+    package in --python, the one the script under test draws with."""
+    if opts.python not in sys.path:
+        sys.path.insert(0, opts.python)
+    import attnmf.plot
+    from attnmf.plot import _common, attractors, cli, finite_size, panel, sweeps, trajectories
+    where = os.path.dirname(os.path.dirname(os.path.realpath(attnmf.__file__)))
+    check(where == os.path.realpath(opts.python), f"imported attnmf from {where}, not from --python {opts.python}")
+    names = {}
+    for module in (_common, sweeps, trajectories, panel, attractors, finite_size, cli):
+        names.update(vars(module))
+    names["package"] = attnmf.plot
+    return types.SimpleNamespace(**names)
 
 
 def case_density(opts):
     """The chunked density of the bifurcation diagram equals a direct histogram of every sample, also for
     a slice whose point numbers are not contiguous (gamma varies, beta fixed) and chunks that split it."""
-    module = load_script(opts.plot)
+    module = load_package(opts)
     path = data(opts, "synthetic.h5")
     with h5py.File(path, "r") as f:
         samples = np.asarray(f["points/samples"])
@@ -784,7 +843,7 @@ def basin_areas(module, collection):
 def case_attractors(opts):
     """The coexisting attractors of a multistart sweep: per-beta counts, the colours of the labels, marker
     areas by basin fraction, and the refusals of files without /attractors."""
-    module = load_script(opts.plot)
+    module = load_package(opts)
     multistart = data(opts, "multistart.h5")
     figure = render(opts, "attractors", multistart, "-o", out(opts, "attractors.png"), "--size", 9, 6, "--dpi", 80)
     check_png(figure, (9, 6), 80, colours=module.LABEL_COLOURS[:2], min_pixels=100, skip_top=0.2)
@@ -844,7 +903,8 @@ def case_attractors(opts):
             says="init.starts > 1 or sweep.mode = continuation")
     refused(opts, "attractors", multistart, "-o", out(opts, "feature.png"), "--feature", 3, says="--feature 3")
     refused(opts, "attractors", multistart, "-o", out(opts, "index.png"), "--gamma-index", 2, says="--gamma-index 2")
-    refused(opts, "attractors", multistart, "-o", out(opts, "figure.svg"), says=".png or .pdf")
+    figure = render(opts, "attractors", multistart, "-o", out(opts, "attractors.svg"), "--size", 9, 6)
+    check_svg(figure, (9, 6))
 
 
 def span_of(patch):
@@ -858,7 +918,7 @@ def span_of(patch):
 def case_continuation(opts):
     """The hysteresis figure: both chains drawn, the interval where they differ shaded, their exponents;
     one chain only; refusals of files that are not continuations."""
-    module = load_script(opts.plot)
+    module = load_package(opts)
     continuation = data(opts, "continuation.h5")
     band = "#%02x%02x%02x" % tuple(np.round(255 - 0.6 * (255 - rgb(module.HYSTERESIS_COLOUR))).astype(int))
     figure = render(opts, "continuation", continuation, "-o", out(opts, "continuation.png"), "--size", 9, 6,
@@ -944,7 +1004,7 @@ def case_continuation(opts):
 def case_finite_size(opts):
     """The finite network against the mean-field limit: the mean distance over the replicas and its fitted
     slope (-1/2 by construction), the regime each N shows, the recognised fractions, --fit-from."""
-    module = load_script(opts.plot)
+    module = load_package(opts)
     sweep = out(opts, "finite-size.h5")
     write_finite_size_sweep(sweep)
     figure = render(opts, "finite-size", sweep, "-o", out(opts, "finite-size.png"), "--size", 8, 7, "--dpi", 80)
@@ -1031,7 +1091,7 @@ def case_finite_size(opts):
 def case_finite_size_network(opts):
     """The finite-size figure of a network sweep attnmf wrote: at beta = 1.1 (a fixed point) the distance
     falls as N^(-1/2), and every N shows the fixed point."""
-    module = load_script(opts.plot)
+    module = load_package(opts)
     sweep = data(opts, "network.h5")
     figure = render(opts, "finite-size", sweep, "-o", out(opts, "network.png"), "--size", 8, 7, "--dpi", 80)
     check_png(figure, (8, 7), 80, colours=[REGIME_COLOURS[0]], skip_top=0.15)
@@ -1071,7 +1131,7 @@ def case_finite_size_errors(opts):
     check_png(figure, (6, 5), 80, colours=[REGIME_COLOURS[1], REGIME_COLOURS[3]], skip_top=0.15)
     refused(opts, "finite-size", many, "-o", out(opts, "index.png"), "--beta-index", 9, says="--beta-index 9")
     refused(opts, "finite-size", many, "-o", out(opts, "index.png"), "--gamma-index", 1, says="--gamma-index 1")
-    refused(opts, "finite-size", many, "-o", out(opts, "figure.svg"), says=".png or .pdf")
+    refused(opts, "finite-size", many, "-o", out(opts, "figure.tiff"), says=".png, .svg or .pdf")
 
 
 def portrait_panels(figure):
@@ -1083,7 +1143,7 @@ def case_finite_size_portrait(opts):
     """finite-size --portrait: one panel per N of replica 0's samples, the mean-field orbit's points as open
     circles (periodic beta) or its samples as a grey cloud (chaotic beta), shared limits, the titles, pending and
     failed panels, and the refusals (no single selection, a feature out of range, --features alone)."""
-    module = load_script(opts.plot)
+    module = load_package(opts)
     sweep = out(opts, "finite-size.h5")
     write_finite_size_sweep(sweep)
     n_beta, n_size = len(FINITE_BETA), len(FINITE_SIZES)
@@ -1196,6 +1256,228 @@ def case_finite_size_portrait(opts):
             says="--beta-index 2")
 
 
+def panel_titles(figure):
+    return [axes for axes in figure.axes if axes.get_title()]
+
+
+def case_panel(opts):
+    """The paper's Fig. 4: a panel per trajectory file (the latest steps of its mo_se, in its regime's
+    colour, titled by beta and regime) or per chosen beta of a sweep (that point's samples); the refusals."""
+    module = load_package(opts)
+    periodic, chaotic = data(opts, "trajectory.h5"), data(opts, "trajectory-chaos.h5")
+    figure = render(opts, "panel", periodic, chaotic, "-o", out(opts, "panel.png"), "--dpi", 100)
+    # The chaotic panel's dots are fine and translucent: where they pile up they take the regime's colour.
+    check_png(figure, (3.6 * 2 + 0.4, 3.3 + 0.9), 100, colours=[REGIME_COLOURS[1], REGIME_COLOURS[3]], min_pixels=20,
+              skip_top=0.15, min_ink=0.01)
+    figure = render(opts, "panel", data(opts, "sweep.h5"), "--beta", 1.25, 1.27, 1.28, "-o", out(opts, "panel.svg"))
+    check_svg(figure, (3.6 * 3 + 0.4, 3.3 + 0.9))
+
+    arguments = module.build_parser().parse_args(["panel", periodic, chaotic, "-o", "unused.png", "--points", "5000",
+                                                  "--x-feature", "2", "--y-feature", "0"])
+    drawn = module.plot_panel(arguments)
+    panels = panel_titles(drawn)
+    check(len(panels) == 2, f"{len(panels)} panels for two files")
+    for axes, path, beta, code, name in ((panels[0], periodic, "1.27", 1, "periodic, period 28"),
+                                         (panels[1], chaotic, "1.28", 3, "chaotic")):
+        with h5py.File(path, "r") as f:
+            mo_se = np.asarray(f["trajectory/mo_se"])[-5000:]
+            regime = int(f["analysis/regime"][0])
+        check(regime == code, f"{path}: regime {regime}, the case expects {code}")
+        dots = axes.get_lines()[0]
+        check(np.array_equal(dots.get_xdata(), mo_se[:, 2]) and np.array_equal(dots.get_ydata(), mo_se[:, 0]),
+              f"{path}: the panel does not show the last 5000 steps of (m^o_se,2, m^o_se,0)")
+        title = axes.get_title()
+        check(title.startswith(f"β = {beta}\n{name}") and "λ₁ = " in title, f"{path}: panel title {title!r}")
+        check(matplotlib.colors.to_hex(dots.get_color()) == REGIME_COLOURS[code], f"{path}: dots not in the regime's colour")
+    check("m^{o}_{\\mathrm{se},0}" in drawn._suptitle.get_text(), f"title {drawn._suptitle.get_text()!r}")
+
+    # A sweep: the nearest grid beta of each --beta, that point's samples.
+    sweep = data(opts, "sweep.h5")
+    arguments = module.build_parser().parse_args(["panel", sweep, "-o", "unused.png", "--beta", "1.2712", "1.25"])
+    panels = panel_titles(module.plot_panel(arguments))
+    with h5py.File(sweep, "r") as f:
+        beta = np.asarray(f["grid/beta"])
+        for axes, wanted in zip(panels, (1.2712, 1.25)):
+            p = int(np.argmin(np.abs(beta - wanted)))
+            samples = np.asarray(f["points/samples"][p])
+            dots = axes.get_lines()[0]
+            check(np.array_equal(dots.get_xdata(), samples[:, 0]) and np.array_equal(dots.get_ydata(), samples[:, 1]),
+                  f"--beta {wanted}: the panel is not point {p}'s samples")
+            check(axes.get_title().startswith(f"β = {beta[p]:.6g}\n"), f"--beta {wanted}: title {axes.get_title()!r}")
+    print("panels: a file or a beta each, their samples, regimes and titles")
+
+    refused(opts, "panel", sweep, "-o", out(opts, "many.png"), says="choose them with --beta")
+    refused(opts, "panel", sweep, periodic, "-o", out(opts, "mixed.png"), says="takes trajectory files")
+    refused(opts, "panel", sweep, "--beta", 1.25, "--quantity", "mo", "-o", out(opts, "mo.png"), says="m^o_se alone")
+    refused(opts, "panel", periodic, "--y-feature", 3, "-o", out(opts, "feature.png"), says="--y-feature 3")
+
+
+def case_poincare(opts):
+    """The Poincaré section: the crossings as the analysis computes them (bit for bit the stored ones), their
+    directions, the section and the return map drawn from them; --section all and near-zero, --direction."""
+    module = load_package(opts)
+    trajectory = data(opts, "trajectory.h5")
+    figure = render(opts, "poincare", trajectory, "-o", out(opts, "poincare.png"), "--size", 10, 5, "--dpi", 80)
+    check_png(figure, (10, 5), 80, colours=[module.DIRECTION_COLOURS[1], module.DIRECTION_COLOURS[-1]], min_pixels=10,
+              skip_top=0.12, min_ink=0.01)
+    figure = render(opts, "poincare", data(opts, "trajectory-chaos.h5"), "--section", "all", "-o",
+                    out(opts, "poincare-chaos.svg"))
+    check_svg(figure, (11, 5.5))
+    with h5py.File(trajectory, "r") as f:
+        mo_se = np.asarray(f["trajectory/mo_se"])
+        stored = np.asarray(f["analysis/crossings"])
+        plane = int(f.attrs["analysis.section_feature"])
+        tolerance = float(f.attrs["analysis.section_tolerance"])
+    points, direction = module.section_crossings(mo_se, plane)
+    check(len(stored) > 10 and len(points) >= len(stored), f"{len(stored)} stored crossings, {len(points)} computed")
+    check(np.array_equal(points[:len(stored)], stored), "the crossings computed from /trajectory/mo_se are not "
+          "/analysis/crossings bit for bit")
+    check(set(direction.tolist()) == {1, -1} and (direction[1:] != direction[:-1]).all(),
+          "crossings of a plane by a sequence of steps must alternate in direction")
+    sign = np.sign(mo_se[1:, plane] - mo_se[:-1, plane])
+    first = np.nonzero(mo_se[:-1, plane] * mo_se[1:, plane] < 0)[0][0]
+    check(direction[0] == sign[first], "the first crossing's direction")
+
+    def draw(*options):
+        arguments = module.build_parser().parse_args(["poincare", trajectory, "-o", "unused.png"]
+                                                     + [str(o) for o in options])
+        return module.plot_poincare(arguments)
+
+    section, returns = draw().axes[:2]
+    others = [a for a in range(mo_se.shape[1]) if a != plane]
+    for line, d in zip(section.get_lines(), (1, -1)):
+        chosen = stored[direction[:len(stored)] == d]
+        check(np.array_equal(line.get_xdata(), chosen[:, others[0]]) and
+              np.array_equal(line.get_ydata(), chosen[:, others[1]]), f"the {d:+d} crossings of the section panel")
+        check(matplotlib.colors.to_hex(line.get_color()) == module.DIRECTION_COLOURS[d], "direction colours")
+    for line, d in zip(returns.get_lines(), (1, -1)):
+        chosen = stored[direction[:len(stored)] == d][:, others[0]]
+        check(np.array_equal(line.get_xdata(), chosen[:-1]) and np.array_equal(line.get_ydata(), chosen[1:]),
+              f"the return map of the {d:+d} crossings")
+    section = draw("--section", "all", "--direction", "down", "--features", others[1], others[0]).axes[0]
+    lines = section.get_lines()
+    down = points[direction == -1]
+    check(len(lines) == 1 and np.array_equal(lines[0].get_xdata(), down[:, others[1]]) and
+          np.array_equal(lines[0].get_ydata(), down[:, others[0]]), "--section all --direction down --features")
+    section = draw("--section", "near-zero").axes[0]
+    near = mo_se[np.abs(mo_se[:, plane]) < tolerance]
+    check(np.array_equal(section.get_lines()[0].get_xdata(), near[:, others[0]]), "--section near-zero: the steps "
+          f"with |m^o_se,{plane}| < {tolerance}")
+    print(f"Poincaré section: {len(points)} crossings, the {len(stored)} stored ones bit for bit, directions alternate")
+
+    refused(opts, "poincare", data(opts, "sweep.h5"), "-o", out(opts, "sweep.png"), says="sweep file")
+    refused(opts, "poincare", trajectory, "--features", 0, plane, "-o", out(opts, "plane.png"), says="section feature")
+    refused(opts, "poincare", trajectory, "--features", 0, 7, "-o", out(opts, "range.png"), says="--features 7")
+
+
+def case_lyapunov_trace(opts):
+    """The convergence figure: the running estimates of /analysis/lyapunov_trace against (i + 1) every
+    recorded steps, the zero band, the Floquet exponents of the periodic orbit; refused without a trace."""
+    module = load_package(opts)
+    trajectory = data(opts, "trajectory.h5")
+    figure = render(opts, "lyapunov-trace", trajectory, "-o", out(opts, "trace.png"), "--size", 9, 6, "--dpi", 80)
+    check_png(figure, (9, 6), 80, colours=[s["color"] for s in module.EXPONENT_STYLES[1:3]], min_pixels=30,
+              min_ink=0.03)
+    with h5py.File(trajectory, "r") as f:
+        trace = np.asarray(f["analysis/lyapunov_trace"])
+        every = int(f["analysis/lyapunov_trace"].attrs["every"])
+        floquet = np.asarray(f["analysis/lyapunov"])
+        source = int(f["analysis/lyapunov_source"][0])
+    check(every == 250 and trace.shape == (10000 // 250, 3), f"trace {trace.shape} every {every}")
+    arguments = module.build_parser().parse_args(["lyapunov-trace", trajectory, "-o", "unused.png"])
+    top, bottom = module.plot_lyapunov_trace(arguments).axes[:2]
+    curves = [line for line in top.get_lines() if len(line.get_xdata()) == len(trace)]
+    check(len(curves) == 3, f"{len(curves)} curves of the estimates, expected 3")
+    for k, line in enumerate(curves):
+        check(np.array_equal(line.get_xdata(), every * np.arange(1, len(trace) + 1)) and
+              np.array_equal(line.get_ydata(), trace[:, k]), f"λ{k + 1}'s curve is not column {k} of the trace")
+    check(len({line.get_linestyle() for line in curves}) == 3, "the estimates share a line style")
+    check(source == 2, "the periodic trajectory's exponents should be Floquet's (lyapunov_source 2)")
+    levels = [line.get_ydata()[0] for line in top.get_lines() if len(line.get_xdata()) == 2]
+    for value in floquet:
+        check(any(abs(level - value) < 1e-15 for level in levels), f"no dotted line at the Floquet exponent {value}")
+    print(f"lyapunov-trace: {len(trace)} rows every {every} steps, Floquet exponents {floquet}")
+    refused(opts, "lyapunov-trace", data(opts, "trajectory-chaos.h5"), "-o", out(opts, "none.png"),
+            says="analysis.lyapunov_trace > 0")
+    refused(opts, "lyapunov-trace", data(opts, "sweep.h5"), "-o", out(opts, "sweep.png"), says="sweep file")
+
+
+# Every subcommand with an input it draws: the SVG and the PNG of each.
+EVERY_FIGURE = [
+    ("bifurcation", "sweep.h5"), ("lyapunov", "synthetic.h5"), ("phase-diagram", "grid.h5"),
+    ("trajectory", "trajectory.h5"), ("poincare", "trajectory.h5"), ("lyapunov-trace", "trajectory.h5"),
+    ("panel", "trajectory.h5", "trajectory-chaos.h5"), ("attractors", "multistart.h5"),
+    ("continuation", "continuation.h5"), ("finite-size", "network.h5"),
+]
+
+
+def case_formats(opts):
+    """Every subcommand writes a non-empty PNG and SVG (and a PDF) of the size asked for."""
+    for command, *inputs in EVERY_FIGURE:
+        paths = [data(opts, name) for name in inputs]
+        for suffix in ("png", "svg"):
+            figure = render(opts, command, *paths, "-o", out(opts, f"{command}.{suffix}"), "--size", 7, 5, "--dpi", 60)
+            if suffix == "png":
+                check_png(figure, (7, 5), 60, min_ink=0.01, min_distinct=4)
+            else:
+                check_svg(figure, (7, 5))
+    figure = render(opts, "poincare", data(opts, "trajectory.h5"), "-o", out(opts, "poincare.PDF"), "--size", 7, 5)
+    width, height = pdf_size(figure)
+    check((round(width), round(height)) == (504, 360), f"{figure} is {width} x {height} pt")
+
+
+def case_layout(opts):
+    """The build tree as an install: build/bin/attnmf-plot draws with the package beside it (build/python,
+    not the source's python/ by way of its own path), PYTHONPATH=build/python imports it, and the script
+    refuses clearly where it finds no package at all."""
+    check(opts.build is not None, "the layout case needs --build")
+    script = os.path.join(opts.build, "bin", "attnmf-plot")
+    package = os.path.join(opts.build, "python")
+    check(os.access(script, os.X_OK), f"{script} is missing or not executable")
+    check(os.path.isfile(os.path.join(package, "attnmf", "__init__.py")), f"{package}/attnmf is missing")
+    result = run([script, "poincare", data(opts, "trajectory.h5"), "-o", out(opts, "build-tree.svg"), "--size", "6", "4"],
+                 env=dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=""))
+    check(result.returncode == 0, f"{script} poincare exited {result.returncode}:\n{result.stderr}")
+    check_svg(out(opts, "build-tree.svg"), (6, 4))
+    where = run([sys.executable, "-c", "import attnmf, os; print(os.path.dirname(os.path.dirname(attnmf.__file__)))"],
+                env=dict(os.environ, PYTHONPATH=package), cwd=opts.data)
+    check(where.returncode == 0 and os.path.abspath(where.stdout.strip()) == os.path.abspath(package),
+          f"PYTHONPATH={package} imports attnmf from {where.stdout.strip()!r} ({where.stderr})")
+    # A copy of the script with nothing beside it says what is missing.
+    alone = out(opts, "attnmf-plot")
+    with open(opts.plot) as source, open(alone, "w") as copy:
+        copy.write(source.read())
+    result = run([sys.executable, alone, "--help"], env=dict(os.environ, PYTHONPATH=""), cwd=opts.data)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    check(result.returncode == 1 and len(lines) == 1 and "package attnmf" in lines[0],
+          f"a script without its package: exit {result.returncode}, stderr {result.stderr!r}")
+    print(f"{script} draws with {package}/attnmf; PYTHONPATH={package} imports it")
+
+
+def case_api(opts):
+    """attnmf.plot.figure draws what the command draws, with the options as keywords; save writes by suffix."""
+    module = load_package(opts)
+    plot = module.package
+    sweep = data(opts, "sweep.h5")
+    drawn = plot.figure("bifurcation", sweep, beta_range=(1.26, 1.27), feature=1, section="none")
+    check("∈ [1.26, 1.27]" in drawn._suptitle.get_text(), f"beta_range ignored: {drawn._suptitle.get_text()!r}")
+    check("m^o_{\\mathrm{se},1}" in drawn._suptitle.get_text(), "feature ignored")
+    path = plot.save(drawn, out(opts, "api.svg"))
+    check_svg(path, (10, 6))
+    drawn = plot.figure("panel", [data(opts, "trajectory.h5"), data(opts, "trajectory-chaos.h5")], share=True)
+    check(len(panel_titles(drawn)) == 2, "panel from a list of files")
+    for call, error in ((lambda: plot.figure("bifurcation", sweep, no_such_option=1), TypeError),
+                        (lambda: plot.figure("nothing", sweep), ValueError),
+                        (lambda: plot.figure("bifurcation", sweep, feature=7), plot.InputError),
+                        (lambda: plot.save(drawn, out(opts, "api.jpg")), plot.InputError)):
+        try:
+            call()
+        except error as raised:
+            print(f"refused as expected: {type(raised).__name__}: {raised}")
+        else:
+            raise Failure(f"no {error.__name__} raised")
+
+
 CASES = {
     "inputs": make_inputs,
     "bifurcation": case_bifurcation,
@@ -1213,6 +1495,12 @@ CASES = {
     "finite_size_network": case_finite_size_network,
     "finite_size_errors": case_finite_size_errors,
     "finite_size_portrait": case_finite_size_portrait,
+    "panel": case_panel,
+    "poincare": case_poincare,
+    "lyapunov_trace": case_lyapunov_trace,
+    "formats": case_formats,
+    "layout": case_layout,
+    "api": case_api,
 }
 
 
@@ -1220,12 +1508,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--attnmf", help="the attnmf executable")
     parser.add_argument("--plot", required=True, help="tools/attnmf-plot")
+    parser.add_argument("--python", help="the directory holding the package attnmf the script draws with "
+                        "(default: ../python beside --plot)")
+    parser.add_argument("--build", help="the build tree (for the layout case: its bin/attnmf-plot and python/)")
     parser.add_argument("--source", help="the source tree (for jobs/paper-trajectory.ini)")
     parser.add_argument("--data", required=True, help="directory for inputs and figures")
     parser.add_argument("case", choices=sorted(CASES))
     opts = parser.parse_args()
     if opts.case == "inputs" and not (opts.attnmf and opts.source):
         parser.error("inputs needs --attnmf and --source")
+    if opts.python is None:
+        opts.python = os.path.join(os.path.dirname(os.path.abspath(opts.plot)), os.pardir, "python")
+    opts.python = os.path.abspath(opts.python)
     try:
         CASES[opts.case](opts)
     except Failure as failure:

@@ -1,0 +1,7 @@
+"""python3 -m attnmf.plot COMMAND ... : the attnmf-plot command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
