@@ -743,7 +743,16 @@ void SweepRun::write_summary(SweepSummary& summary, long long computed_everywher
   summary.point_steps_per_second = steps / summary.wall_seconds;
   // The samples every rank spooled, into the file the ranks have closed, then the spools away.
   if (spooled_samples_) {
+    const auto writing = Clock::now();
     io::write_spooled_chunks(config_.output.file, "points/samples", io::sample_chunking(config_), spools_);
+    long long chunks = 0, bytes = 0;
+    for (const io::Spool& spool : spools_)
+      for (const io::SpooledChunk& c : spool.chunks) ++chunks, bytes += c.size;
+    const io::SampleChunking chunking = io::sample_chunking(config_);
+    const double raw = static_cast<double>(chunks) * static_cast<double>(chunking.rows_per_chunk()) * chunking.features *
+                       (chunking.float32 ? 4.0 : 8.0);
+    spdlog::info("samples: {} chunks, {:.3g} GB deflated from {:.3g} GB, written in {:.2f} s", chunks, bytes / 1e9,
+                 raw / 1e9, std::chrono::duration<double>(Clock::now() - writing).count());
     for (const io::Spool& spool : spools_) {
       std::error_code ignored;
       std::filesystem::remove(spool.path, ignored);
