@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages attnmf needs to build, test and plot; does nothing when they are all
 # present. Run as root (or with sudo available). On a cluster, load the equivalent modules instead
-# (a C++20 compiler, CMake >= 3.20, Open MPI, parallel HDF5, Boost, spdlog, Eigen, GoogleTest).
+# (a C++20 compiler, CMake >= 3.20, Open MPI, parallel HDF5, Boost, spdlog, libdeflate, Eigen, GoogleTest).
 #   tools/install-deps.sh           what building, running and plotting need
 #   tools/install-deps.sh --tests   and what the whole test suite needs besides (the aarch64 cross
 #                                   compiler of tests/install; the SLURM tests install SLURM themselves)
