@@ -43,7 +43,7 @@ SweepFile::SweepFile(h5::File file, const config::Config& config)
       samples_(config.analysis.samples),
       section_max_(config.analysis.section_max),
       float_samples_(config.output.sample_precision == config::OutputConfig::SamplePrecision::float32),
-      spooled_(config.output.sample_compression == config::OutputConfig::SampleCompression::deflate),
+      spooled_(spooled_datasets(config)),
       lyapunov_(config.analysis.lyapunov),
       points_(config::SweepGrid(config.sweep).size()),
       starts_(config.init.starts),
@@ -55,20 +55,34 @@ h5::Handle SweepFile::create_samples(std::string_view path, const std::vector<hs
   return h5::create_dataset<double>(file_, path, dims, {}, not_a_number);
 }
 
-SampleChunking sample_chunking(const config::Config& config) {
-  return {config.analysis.samples, config.model.features,
-          config.output.sample_precision == config::OutputConfig::SamplePrecision::float32};
+std::vector<SpooledDataset> spooled_datasets(const config::Config& config) {
+  if (config.output.sample_compression != config::OutputConfig::SampleCompression::deflate) return {};
+  std::vector<SpooledDataset> spooled;
+  const int M = config.model.features;
+  if (config.analysis.samples > 0)
+    spooled.push_back({"points/samples", ".samples",
+                       {config.analysis.samples, M,
+                        config.output.sample_precision == config::OutputConfig::SamplePrecision::float32}});
+  if (config.analysis.section_max > 0) {
+    spooled.push_back({"points/section", ".section", {config.analysis.section_max, M, false}});
+    spooled.push_back({"points/crossings", ".crossings", {config.analysis.section_max, M, false}});
+  }
+  return spooled;
 }
 
-void SweepFile::start_spool(const std::filesystem::path& path) {
-  if (samples_spooled()) spool_.emplace(path, SampleChunking{samples_, features_, float_samples_});
+void SweepFile::start_spools(const std::filesystem::path& stem) {
+  for (const SpooledDataset& s : spooled_)
+    spools_.emplace(std::piecewise_construct, std::forward_as_tuple(s.path),
+                    std::forward_as_tuple(std::filesystem::path(stem.string() + s.suffix), s.chunking));
 }
 
-std::vector<SpooledChunk> SweepFile::close_spool() {
-  if (!spool_) return {};
-  spool_->close();
-  std::vector<SpooledChunk> chunks = spool_->chunks();
-  spool_.reset();
+std::map<std::string, std::vector<SpooledChunk>> SweepFile::close_spools() {
+  std::map<std::string, std::vector<SpooledChunk>> chunks;
+  for (auto& [path, spool] : spools_) {
+    spool.close();
+    chunks[path] = spool.chunks();
+  }
+  spools_.clear();
   return chunks;
 }
 
@@ -135,17 +149,19 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
     step([&] { d["lyapunov_estimate"] = h5::create_dataset<double>(f.file_, "points/lyapunov_estimate", {n, static_cast<hsize_t>(f.lyapunov_)}, {}, not_a_number); });
     step([&] { d["lyapunov_source"] = h5::create_dataset<std::uint8_t>(f.file_, "points/lyapunov_source", {n}); });
   }
-  if (S > 0 && f.spooled_)
+  // The spooled datasets: one point per chunk (or a few, for very long records), so that a reader
+  // of one point inflates only its own.
+  for (const SpooledDataset& spooled : f.spooled_)
     step([&] {
-      // One point's samples per chunk (or a few, for very long records): a reader of one point
-      // inflates only its own.
-      const std::vector<hsize_t> chunk = sample_chunking(config).chunk_dims();
-      d["samples"] = f.float_samples_
-                         ? h5::create_deflated_dataset<float>(f.file_, "points/samples", {n, S, M}, chunk,
-                                                              std::numeric_limits<float>::quiet_NaN())
-                         : h5::create_deflated_dataset<double>(f.file_, "points/samples", {n, S, M}, chunk, not_a_number);
+      const std::string name = spooled.path.substr(spooled.path.find('/') + 1);
+      const std::vector<hsize_t> dims = {n, static_cast<hsize_t>(spooled.chunking.samples), M};
+      d[name] = spooled.chunking.float32
+                    ? h5::create_deflated_dataset<float>(f.file_, spooled.path, dims, spooled.chunking.chunk_dims(),
+                                                         std::numeric_limits<float>::quiet_NaN())
+                    : h5::create_deflated_dataset<double>(f.file_, spooled.path, dims, spooled.chunking.chunk_dims(),
+                                                          not_a_number);
     });
-  else if (S > 0) step([&] { d["samples"] = f.create_samples("points/samples", {n, S, M}); });
+  if (S > 0 && !d.count("samples")) step([&] { d["samples"] = f.create_samples("points/samples", {n, S, M}); });
   step([&] { d["distinct_values"] = h5::create_dataset<std::int32_t>(f.file_, "points/distinct_values", {n}); });
   step([&] { d["paper_regime"] = h5::create_dataset<std::int8_t>(f.file_, "points/paper_regime", {n}, {}, std::int8_t{-1}); });
   step([&] { d["zero_one"] = h5::create_dataset<double>(f.file_, "points/zero_one_k", {n}, {}, not_a_number); });
@@ -156,8 +172,10 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
   step([&] { d["section_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/section_count", {n}); });
   step([&] { d["crossings_count"] = h5::create_dataset<std::int32_t>(f.file_, "points/crossings_count", {n}); });
   if (K > 0) {
-    step([&] { d["section"] = h5::create_dataset<double>(f.file_, "points/section", {n, K, M}, {}, not_a_number); });
-    step([&] { d["crossings"] = h5::create_dataset<double>(f.file_, "points/crossings", {n, K, M}, {}, not_a_number); });
+    if (!d.count("section"))
+      step([&] { d["section"] = h5::create_dataset<double>(f.file_, "points/section", {n, K, M}, {}, not_a_number); });
+    if (!d.count("crossings"))
+      step([&] { d["crossings"] = h5::create_dataset<double>(f.file_, "points/crossings", {n, K, M}, {}, not_a_number); });
     step([&] { d["crossing_direction"] = h5::create_dataset<std::int8_t>(f.file_, "points/crossing_direction", {n, K}); });
   }
   step([&] { d["final_attention"] = h5::create_dataset<double>(f.file_, "points/final_window/attention", {n, L, M}, {}, not_a_number); });
@@ -380,12 +398,13 @@ void SweepFile::write_point(const records::PointResult& r) {
     if (lyapunov_ > 0 && !r.lyapunov_estimate.empty())
       h5::write_rows<double>(d.at("lyapunov_estimate"), row, 1, r.lyapunov_estimate);
     if (lyapunov_ > 0) one("lyapunov_source", static_cast<std::uint8_t>(r.lyapunov_source));
-    if (samples_spooled()) {
-      if (!spool_) throw std::logic_error("SweepFile::write_point: spooled samples without a spool");
-      spool_->add(r.index, a.samples);
-    } else if (samples_ > 0) {
-      h5::write_rows<double>(d.at("samples"), row, 1, a.samples);
-    }
+    // A spooled dataset's row goes to this rank's spool, any other into the file.
+    const auto rows_of = [&](const char* path, const char* name, const std::vector<double>& values) {
+      if (const auto spool = spools_.find(path); spool != spools_.end()) spool->second.add(r.index, values);
+      else if (spooled()) throw std::logic_error("SweepFile::write_point: spooled datasets without their spools");
+      else h5::write_rows<double>(d.at(name), row, 1, values);
+    };
+    if (samples_ > 0) rows_of("points/samples", "samples", a.samples);
     one("distinct_values", static_cast<std::int32_t>(a.distinct_values));
     one("paper_regime", static_cast<std::int8_t>(analysis::code(r.paper_regime)));
     one("zero_one", r.zero_one);
@@ -400,10 +419,10 @@ void SweepFile::write_point(const records::PointResult& r) {
       // Pad to the dataset's fixed width with NaN, as the fill value would.
       std::vector<double> padded(static_cast<std::size_t>(section_max_) * M, std::numeric_limits<double>::quiet_NaN());
       std::copy(a.section.begin(), a.section.end(), padded.begin());
-      h5::write_rows<double>(d.at("section"), row, 1, padded);
+      rows_of("points/section", "section", padded);
       std::fill(padded.begin(), padded.end(), std::numeric_limits<double>::quiet_NaN());
       std::copy(a.crossings.begin(), a.crossings.end(), padded.begin());
-      h5::write_rows<double>(d.at("crossings"), row, 1, padded);
+      rows_of("points/crossings", "crossings", padded);
       std::vector<std::int8_t> direction(static_cast<std::size_t>(section_max_), 0);
       std::copy(a.crossing_direction.begin(), a.crossing_direction.end(), direction.begin());
       h5::write_rows<std::int8_t>(d.at("crossing_direction"), row, 1, direction);

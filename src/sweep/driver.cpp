@@ -134,7 +134,7 @@ class SweepRun {
   // This rank's (or `rank`'s) file of this run in the journal directory: "run-<id>-rank-<rank><suffix>".
   std::filesystem::path run_file(const std::string& suffix, int rank = -1) const;
   // close()'s last step: every rank's spooled sample chunks listed on the master (spools_).
-  void gather_spools(const std::vector<io::SpooledChunk>& mine);
+  std::vector<io::Spool> gather_spools(const std::string& suffix, const std::vector<io::SpooledChunk>& mine);
 
   // Set-up.
   const config::Config& config_;
@@ -168,8 +168,8 @@ class SweepRun {
   std::optional<io::SweepFile> file_;
   // The master's list of every rank's spool of compressed samples, written into the file by
   // write_summary once no rank holds it open (io/sample_chunks.hpp).
-  bool spooled_samples_ = false;
-  std::vector<io::Spool> spools_;
+  std::vector<io::SpooledDataset> spooled_;
+  std::map<std::string, std::vector<io::Spool>> spools_;  // by dataset path
   io::SpaceReserve reserve_;
   std::vector<bool> task_done_;  // done by earlier runs, per task
   Counts everyone_;  // the master's view of all ranks
@@ -250,8 +250,8 @@ void SweepRun::open_file() {
     file_.emplace(io::SweepFile::create(config_.output.file, comm_.get(), config_, weights_, computer_.grid(), monitor_,
                                         input_checksums(config_),
                                         options_.resume ? io::SweepFile::Mode::replace : io::SweepFile::Mode::exclusive));
-    spooled_samples_ = file_->samples_spooled();
-    file_->start_spool(run_file(".samples"));
+    spooled_ = io::spooled_datasets(config_);
+    file_->start_spools(run_file(""));
   });
   monitor_.collective([&] { replay_journal(); });
   // How many CPUs each rank may run on and how many threads it computes with: the start line names
@@ -678,13 +678,15 @@ void SweepRun::close() {
   journal_writer_.reset();
   reserve_.release();  // room for the close's flush on a nearly full disk
   file_->write_attractors(comm_.get(), monitor_, attractors_, labels_);
-  std::vector<io::SpooledChunk> spooled;
-  monitor_.collective([&] { spooled = file_->close_spool(); });
+  std::map<std::string, std::vector<io::SpooledChunk>> spooled;
+  monitor_.collective([&] { spooled = file_->close_spools(); });
   file_->close(monitor_);
-  if (spooled_samples_) monitor_.collective([&] { gather_spools(spooled); });
+  // Dataset by dataset, in the same order on every rank.
+  for (const io::SpooledDataset& dataset : spooled_)
+    monitor_.collective([&] { spools_[dataset.path] = gather_spools(dataset.suffix, spooled[dataset.path]); });
 }
 
-void SweepRun::gather_spools(const std::vector<io::SpooledChunk>& mine) {
+std::vector<io::Spool> SweepRun::gather_spools(const std::string& suffix, const std::vector<io::SpooledChunk>& mine) {
   static_assert(sizeof(io::SpooledChunk) == 4 * sizeof(std::int64_t));
   const int size = comm_.size();
   const int count = static_cast<int>(mine.size() * 4);
@@ -704,14 +706,16 @@ void SweepRun::gather_spools(const std::vector<io::SpooledChunk>& mine) {
   check(MPI_Gatherv(flat.data(), count, MPI_INT64_T, everyone.data(), counts.data(), displacements.data(), MPI_INT64_T, 0,
                     comm_.get()),
         "MPI_Gatherv");
-  if (!master_) return;
+  std::vector<io::Spool> spools;
+  if (!master_) return spools;
   for (int r = 0; r < size; ++r) {
-    io::Spool spool{run_file(".samples", r), {}};
+    io::Spool spool{run_file(suffix, r), {}};
     const auto first = static_cast<std::size_t>(displacements[static_cast<std::size_t>(r)]);
     for (std::size_t i = first; i < first + static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]); i += 4)
       spool.chunks.push_back({everyone[i], everyone[i + 1], everyone[i + 2], everyone[i + 3]});
-    spools_.push_back(std::move(spool));
+    spools.push_back(std::move(spool));
   }
+  return spools;
 }
 
 SweepSummary SweepRun::summarize() {
@@ -741,19 +745,19 @@ void SweepRun::write_summary(SweepSummary& summary, long long computed_everywher
   const double steps = options_.compute ? static_cast<double>(summary.computed) * static_cast<double>(config_.run.steps)
                                         : static_cast<double>(steps_everywhere);
   summary.point_steps_per_second = steps / summary.wall_seconds;
-  // The samples every rank spooled, into the file the ranks have closed, then the spools away.
-  if (spooled_samples_) {
+  // What every rank spooled, into the file the ranks have closed, then the spools away.
+  for (const io::SpooledDataset& dataset : spooled_) {
     const auto writing = Clock::now();
-    io::write_spooled_chunks(config_.output.file, "points/samples", io::sample_chunking(config_), spools_);
+    const std::vector<io::Spool>& spools = spools_[dataset.path];
+    io::write_spooled_chunks(config_.output.file, dataset.path, dataset.chunking, spools);
     long long chunks = 0, bytes = 0;
-    for (const io::Spool& spool : spools_)
+    for (const io::Spool& spool : spools)
       for (const io::SpooledChunk& c : spool.chunks) ++chunks, bytes += c.size;
-    const io::SampleChunking chunking = io::sample_chunking(config_);
-    const double raw = static_cast<double>(chunks) * static_cast<double>(chunking.rows_per_chunk()) * chunking.features *
-                       (chunking.float32 ? 4.0 : 8.0);
-    spdlog::info("samples: {} chunks, {:.3g} GB deflated from {:.3g} GB, written in {:.2f} s", chunks, bytes / 1e9,
+    const double raw = static_cast<double>(chunks) * static_cast<double>(dataset.chunking.rows_per_chunk()) *
+                       dataset.chunking.features * (dataset.chunking.float32 ? 4.0 : 8.0);
+    spdlog::info("{}: {} chunks, {:.3g} GB deflated from {:.3g} GB, written in {:.2f} s", dataset.path, chunks, bytes / 1e9,
                  raw / 1e9, std::chrono::duration<double>(Clock::now() - writing).count());
-    for (const io::Spool& spool : spools_) {
+    for (const io::Spool& spool : spools) {
       std::error_code ignored;
       std::filesystem::remove(spool.path, ignored);
     }

@@ -24,6 +24,17 @@
 
 namespace attnmf::io {
 
+// A dataset of /points that a sweep of output.sample_compression = deflate stores deflated, one
+// point per chunk, written from the ranks' spools: /points/samples, and the padded Poincaré section
+// and crossings (section_max rows each).
+struct SpooledDataset {
+  std::string path;    // in the file
+  std::string suffix;  // of the spool files, in the journal directory
+  SampleChunking chunking;
+};
+// Those of a sweep of `config`, in a fixed order (none with output.sample_compression = none).
+std::vector<SpooledDataset> spooled_datasets(const config::Config& config);
+
 class SweepFile {
  public:
   // exclusive: fails (h5::Error) if the file exists, a sweep never overwrites a file. replace: a
@@ -36,16 +47,16 @@ class SweepFile {
                           const model::Weights& weights, const config::SweepGrid& grid, mpi::Monitor& monitor,
                           const std::vector<std::pair<std::string, std::string>>& inputs, Mode mode = Mode::exclusive);
 
-  // Independent: the rows of one point. The status is written last. With spooled samples
-  // (samples_spooled()), the point's samples go to the spool, which must have been started.
+  // Independent: the rows of one point. The status is written last. The rows of the spooled
+  // datasets (spooled_datasets()) go to this rank's spools, which must have been started.
   void write_point(const records::PointResult& result);
-  // Whether /points/samples is deflated, and so written from spools (io/sample_chunks.hpp) once the
+  // Whether the file has deflated datasets, written from spools (io/sample_chunks.hpp) once the
   // parallel file is closed.
-  bool samples_spooled() const { return spooled_ && samples_ > 0; }
-  // This rank's spool of this run, at `path`; then its chunks once closed (std::runtime_error if
-  // writing it failed).
-  void start_spool(const std::filesystem::path& path);
-  std::vector<SpooledChunk> close_spool();
+  bool spooled() const { return !spooled_.empty(); }
+  // This rank's spools of this run, one per spooled dataset at `stem` + its suffix; then their
+  // chunks once closed, by dataset path (std::runtime_error if writing one failed).
+  void start_spools(const std::filesystem::path& stem);
+  std::map<std::string, std::vector<SpooledChunk>> close_spools();
   // Independent: what a point's starts found (`runs[s]` is start s, `origins[s]` where it began):
   // /points/attractor_count, and /starts/* but /starts/attractor when the sweep has that layout
   // (has_starts()).
@@ -76,8 +87,8 @@ class SweepFile {
   int features_, context_;
   long long samples_, section_max_;
   bool float_samples_ = false;  // output.sample_precision = float32
-  bool spooled_ = false;        // output.sample_compression = deflate
-  std::optional<SampleSpool> spool_;
+  std::vector<SpooledDataset> spooled_;  // output.sample_compression = deflate
+  std::map<std::string, SampleSpool> spools_;   // by dataset path
   int lyapunov_;
   long long points_ = 0;
   int starts_ = 1;
@@ -85,8 +96,6 @@ class SweepFile {
   int replicas_ = 0;  // network.replicas of a finite-network sweep, 0 otherwise
 };
 
-// How a sweep of `config` chunks /points/samples.
-SampleChunking sample_chunking(const config::Config& config);
 
 // After the collective close: what only rank 0 adds, serially (failure reasons, provenance).
 void write_failures(const std::filesystem::path& path, long long points, const std::map<long long, std::string>& errors);
