@@ -50,9 +50,24 @@ SweepFile::SweepFile(h5::File file, const config::Config& config)
       has_starts_(config.init.starts > 1 || config.sweep.mode == config::SweepConfig::Mode::continuation),
       replicas_(config.run.engine == config::RunConfig::Engine::network ? config.network.replicas : 0) {}
 
+namespace {
+
+// A dataset of float64 or float32 that reads as NaN where never written: contiguous, or, given
+// chunks, deflated through HDF5's filters.
+h5::Handle create_real_dataset(const h5::Handle& file, std::string_view path, const std::vector<hsize_t>& dims,
+                               bool float32, const std::vector<hsize_t>& deflated_chunks = {}) {
+  const float nan32 = std::numeric_limits<float>::quiet_NaN();
+  if (deflated_chunks.empty())
+    return float32 ? h5::create_dataset<float>(file, path, dims, {}, nan32)
+                   : h5::create_dataset<double>(file, path, dims, {}, not_a_number);
+  return float32 ? h5::create_deflated_dataset<float>(file, path, dims, deflated_chunks, nan32)
+                 : h5::create_deflated_dataset<double>(file, path, dims, deflated_chunks, not_a_number);
+}
+
+}  // namespace
+
 h5::Handle SweepFile::create_samples(std::string_view path, const std::vector<hsize_t>& dims) const {
-  if (float_samples_) return h5::create_dataset<float>(file_, path, dims, {}, std::numeric_limits<float>::quiet_NaN());
-  return h5::create_dataset<double>(file_, path, dims, {}, not_a_number);
+  return create_real_dataset(file_, path, dims, float_samples_);
 }
 
 std::vector<SpooledDataset> spooled_datasets(const config::Config& config) {
@@ -155,11 +170,7 @@ SweepFile SweepFile::create(const std::filesystem::path& path, MPI_Comm comm, co
     step([&] {
       const std::string name = spooled.path.substr(spooled.path.find('/') + 1);
       const std::vector<hsize_t> dims = {n, static_cast<hsize_t>(spooled.chunking.samples), M};
-      d[name] = spooled.chunking.float32
-                    ? h5::create_deflated_dataset<float>(f.file_, spooled.path, dims, spooled.chunking.chunk_dims(),
-                                                         std::numeric_limits<float>::quiet_NaN())
-                    : h5::create_deflated_dataset<double>(f.file_, spooled.path, dims, spooled.chunking.chunk_dims(),
-                                                          not_a_number);
+      d[name] = create_real_dataset(f.file_, spooled.path, dims, spooled.chunking.float32, spooled.chunking.chunk_dims());
     });
   if (S > 0 && !d.count("samples")) step([&] { d["samples"] = f.create_samples("points/samples", {n, S, M}); });
   step([&] { d["distinct_values"] = h5::create_dataset<std::int32_t>(f.file_, "points/distinct_values", {n}); });
