@@ -16,6 +16,7 @@ constexpr int kVectorWidth = 4;
 using Vec4 = double __attribute__((vector_size(32)));
 using Mask4 = std::int64_t __attribute__((vector_size(32)));
 inline Vec4 sqrt_vector(Vec4 v) { return reinterpret_cast<Vec4>(_mm256_sqrt_pd(reinterpret_cast<__m256d>(v))); }
+inline Vec4 reciprocal_vector(Vec4 v) { return (Vec4{} + 1.0) / v; }
 inline bool all_true(Mask4 m) { return _mm256_movemask_pd(reinterpret_cast<__m256d>(m)) == 0xf; }
 
 }  // namespace

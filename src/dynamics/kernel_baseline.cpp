@@ -16,6 +16,7 @@ using Mask2 = std::int64_t __attribute__((vector_size(16)));
 // Element by element: square roots are correctly rounded everywhere, and with -fno-math-errno the
 // compiler emits the vector instruction where there is one.
 inline Vec2 sqrt_vector(Vec2 v) { return Vec2{std::sqrt(v[0]), std::sqrt(v[1])}; }
+inline Vec2 reciprocal_vector(Vec2 v) { return (Vec2{} + 1.0) / v; }
 inline bool all_true(Mask2 m) { return m[0] != 0 && m[1] != 0; }
 
 }  // namespace
