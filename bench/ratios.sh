@@ -73,6 +73,24 @@ if [[ -n $yardstick ]]; then
   if [[ -n ${plain[$kernel]:-} ]]; then
     echo "sweep/yardstick ($kernel, exponents off): $(ratio "${plain[$kernel]}" "$y")"
   fi
+  # The map's kernel alone, as the yardstick measures itself: plain steps of 16-point blocks, one
+  # block per thread, nothing recorded or analysed.
+  bench=$build/bin/attnmf-bench
+  if [[ -x $bench ]]; then
+    engine() {  # isa steps-kind(0 plain, 3 recorded with the top-3 tangent vectors) threads
+      "$bench" --benchmark_filter="^EngineSimd/$1/$2/real_time/threads:$3\$" --benchmark_min_time=1 2>/dev/null |
+        sed -n 's/.*items_per_second=\([0-9.]*\)\([kMG]\)\/s.*/\1 \2/p' |
+        awk '{ f = $2 == "k" ? 1e3 : $2 == "M" ? 1e6 : 1e9; printf "%.4g\n", $1 * f / 1e6 }'
+    }
+    e=$(engine "$kernel" 0 2)
+    if [[ -n $e ]]; then
+      echo "engine alone ($kernel, plain steps, 2 threads): $e M point-steps/s; engine/yardstick: $(ratio "$e" "$y")" \
+           "  [attnmf-bench --benchmark_filter=EngineSimd/$kernel/0/real_time/threads:2]"
+      t=$(engine "$kernel" 3 2)
+      echo "a recorded step with the top-3 tangent vectors costs $(ratio "$e" "$t") plain steps" \
+           "  [attnmf-bench --benchmark_filter=EngineSimd/$kernel/3/real_time/threads:2]"
+    fi
+  fi
 fi
 
 # Cost against M and L: short sweeps from a token, the same number of points and steps each.
