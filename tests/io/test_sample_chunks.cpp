@@ -7,6 +7,7 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -122,6 +123,55 @@ TEST_P(SampleChunks, APointOfSeveralChunksReadsBackWhole) {
   for (std::size_t i = 0; i < x.size(); ++i) {
     const double expected = float32 ? static_cast<double>(static_cast<float>(x[i])) : x[i];
     EXPECT_EQ(0, std::memcmp(&back[i], &expected, sizeof(double))) << i;
+  }
+}
+
+// The samples of an aperiodic orbit: the low mantissa bytes are noise, which the encoder stores
+// rather than deflates (most of deflate's time, nothing of its gain), and HDF5's filters still read
+// the chunk back value for value. An orbit that recurs exactly, with the same noisy bytes, is
+// deflated whole: its repeats are what deflate finds.
+TEST_P(SampleChunks, NoisePlanesAreStoredUnlessTheOrbitRecurs) {
+  const bool float32 = GetParam();
+  const std::size_t width = float32 ? 4 : 8;
+  const SampleChunking chunking{20000, 3, float32};
+  // Values in [0.25, 0.5) with every mantissa bit drawn (uniform_real_distribution leaves the lowest
+  // ones skewed): noise in each low byte, as on a chaotic orbit.
+  std::mt19937_64 rng(5);
+  const auto noise = [&] { return std::bit_cast<double>((0x3fdULL << 52) | (rng() & ((1ULL << 52) - 1))); };
+  std::vector<double> chaotic(60000), periodic(60000);
+  for (double& x : chaotic) x = noise();
+  for (std::size_t i = 0; i < periodic.size(); ++i) periodic[i] = i < 15000 ? noise() : periodic[i - 15000];  // period 5000 rows
+  const fs::path file = dir / "noise.h5", spool_path = dir / "noise.samples";
+  {
+    h5::File f = h5::File::create(file, h5::CreateMode::exclusive);
+    if (float32) h5::create_deflated_dataset<float>(f, "samples", {2, 20000, 3}, chunking.chunk_dims(), 0.0F);
+    else h5::create_deflated_dataset<double>(f, "samples", {2, 20000, 3}, chunking.chunk_dims(), 0.0);
+    f.close();
+  }
+  attnmf::io::SampleSpool spool(spool_path, chunking);
+  spool.add(0, chaotic);
+  spool.add(1, periodic);
+  spool.close();
+  // The noise: the six low bytes of a float64 (the seventh holds the exponent's low bits), the two
+  // low ones of a float32.
+  EXPECT_EQ(attnmf::io::stored_planes(chaotic, float32, 3), float32 ? 2 : 6);
+  EXPECT_EQ(attnmf::io::stored_planes(periodic, float32, 3), 0);
+  const double raw = static_cast<double>(60000 * width);
+  // The sign-and-exponent plane (and in float64 the top of the mantissa) deflate; the rest is stored.
+  EXPECT_GT(static_cast<double>(spool.chunks()[0].size), 0.6 * raw);
+  EXPECT_LT(static_cast<double>(spool.chunks()[0].size), 1.0 * raw);
+  EXPECT_LT(static_cast<double>(spool.chunks()[1].size), 0.4 * raw);
+  attnmf::io::write_spooled_chunks(file, "samples", chunking, {{spool_path, spool.chunks()}});
+  const h5::File f = h5::File::open(file, h5::Access::read_only);
+  const h5::Handle d = h5::open_dataset(f, "samples");
+  for (long long p = 0; p < 2; ++p) {
+    const auto back = h5::read_rows<double>(d, p, 1);
+    const std::vector<double>& x = p == 0 ? chaotic : periodic;
+    ASSERT_EQ(back.size(), x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double expected = float32 ? static_cast<double>(static_cast<float>(x[i])) : x[i];
+      ASSERT_EQ(0, std::memcmp(&back[i], &expected, sizeof(double))) << "point " << p << " value " << i;
+    }
   }
 }
 

@@ -44,8 +44,12 @@ struct SampleChunking {
 
 // The bytes HDF5's shuffle then deflate filters store for `values` (rows × M samples) written to a
 // float64 or float32 dataset: each value as a little-endian IEEE number (float32 rounded to nearest),
-// the k-th bytes of all values together for k = 0, 1, … (shuffle), then zlib's format at level 1.
-std::vector<unsigned char> encode_chunk(std::span<const double> values, bool float32);
+// the k-th bytes of all values together for k = 0, 1, … (shuffle), then zlib's format: deflate at
+// level 1, but for the leading byte planes whose bytes look like noise, which are stored blocks (when
+// the last row of `row` values does not recur earlier, i.e. the orbit is not exactly periodic).
+std::vector<unsigned char> encode_chunk(std::span<const double> values, bool float32, std::size_t row = 1);
+// How many byte planes encode_chunk stores rather than deflates (tests).
+int stored_planes(std::span<const double> values, bool float32, std::size_t row = 1);
 // The inverse (tests, checks): `count` values from the stored bytes of a chunk.
 std::vector<double> decode_chunk(std::span<const unsigned char> bytes, std::size_t count, bool float32);
 
