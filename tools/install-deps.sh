@@ -11,7 +11,7 @@ packages=(
   build-essential cmake pkg-config git
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libboost-program-options-dev libboost-serialization-dev libboost-random-dev
-  libspdlog-dev zlib1g-dev libdeflate-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libspdlog-dev libdeflate-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-h5py python3-matplotlib
   python3-xarray python3-h5netcdf python3-netcdf4 python3-dask
 )
