@@ -32,6 +32,7 @@ struct InstructionSet {
   std::unique_ptr<Engine> (*make)(std::span<const model::MeanFieldMap* const>, std::span<const model::Window>);
   void (*exp)(std::span<const double>, std::span<double>);
   void (*tanh)(std::span<const double>, std::span<double>);
+  void (*reciprocal)(std::span<const double>, std::span<double>);
 };
 // (__builtin_cpu_supports takes string literals only.)
 #if defined(ATTNMF_HAVE_AVX512_KERNEL)
@@ -55,12 +56,15 @@ constexpr const char* kBaselineName = "portable";
 #endif
 constexpr InstructionSet kInstructionSets[] = {
 #if defined(ATTNMF_HAVE_AVX512_KERNEL)
-    {"avx512", true, avx512_available, avx512::make, avx512::evaluate_exp, avx512::evaluate_tanh},
+    {"avx512", true, avx512_available, avx512::make, avx512::evaluate_exp, avx512::evaluate_tanh,
+     avx512::evaluate_reciprocal},
 #endif
 #if defined(ATTNMF_HAVE_AVX2_KERNEL)
-    {"avx2", true, avx2_available, avx2::make, avx2::evaluate_exp, avx2::evaluate_tanh},
+    {"avx2", true, avx2_available, avx2::make, avx2::evaluate_exp, avx2::evaluate_tanh,
+     avx2::evaluate_reciprocal},
 #endif
-    {kBaselineName, false, baseline_available, baseline::make, baseline::evaluate_exp, baseline::evaluate_tanh},
+    {kBaselineName, false, baseline_available, baseline::make, baseline::evaluate_exp, baseline::evaluate_tanh,
+     baseline::evaluate_reciprocal},
 };
 
 // "a, b or c" of every kernel this build has, for messages.
@@ -182,6 +186,11 @@ void evaluate_exp(std::span<const double> x, std::span<double> y, const std::str
 void evaluate_tanh(std::span<const double> x, std::span<double> y, const std::string& isa) {
   if (y.size() != x.size()) throw std::invalid_argument("evaluate_tanh: x and y differ in length");
   checked(isa).tanh(x, y);
+}
+
+void evaluate_reciprocal(std::span<const double> x, std::span<double> y, const std::string& isa) {
+  if (y.size() != x.size()) throw std::invalid_argument("evaluate_reciprocal: x and y differ in length");
+  checked(isa).reciprocal(x, y);
 }
 
 }  // namespace attnmf::dynamics

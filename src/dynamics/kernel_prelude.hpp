@@ -46,6 +46,7 @@ namespace avx512 {
 std::unique_ptr<Engine> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);
 void evaluate_tanh(std::span<const double> x, std::span<double> y);
+void evaluate_reciprocal(std::span<const double> x, std::span<double> y);
 }
 #endif
 #if defined(ATTNMF_HAVE_AVX2_KERNEL)
@@ -53,17 +54,20 @@ namespace avx2 {
 std::unique_ptr<Engine> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);
 void evaluate_tanh(std::span<const double> x, std::span<double> y);
+void evaluate_reciprocal(std::span<const double> x, std::span<double> y);
 }
 #endif
 namespace reference {
 std::unique_ptr<Engine> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);
 void evaluate_tanh(std::span<const double> x, std::span<double> y);
+void evaluate_reciprocal(std::span<const double> x, std::span<double> y);
 }
 namespace baseline {
 std::unique_ptr<Engine> make(std::span<const model::MeanFieldMap* const> maps, std::span<const model::Window> windows);
 void evaluate_exp(std::span<const double> x, std::span<double> y);
 void evaluate_tanh(std::span<const double> x, std::span<double> y);
+void evaluate_reciprocal(std::span<const double> x, std::span<double> y);
 }
 
 }  // namespace attnmf::dynamics

@@ -76,7 +76,7 @@ class OneStep : public ::testing::TestWithParam<Shape> {};
 // From the same window, one step of the lane engine and one of the scalar engine agree to 1e-13 in
 // A_t and m^o_se, in every lane (each with its own β, γ, ε), on every instruction set; and so do the
 // next windows. Contexts 3 (not a power of two) and 9 (numpy's pairwise softmax sum) included, M = 8
-// (the run-time-M kernel), and β up to 2000, where 2β Σ|A_b| passes 700 and a vector of lanes takes
+// (the run-time-M kernel), and β up to 2000, where 2β Σ|A_b| passes 170 and a vector of lanes takes
 // tanh of each argument instead of the products of exponentials.
 TEST_P(OneStep, AgreesWithTheScalarEngineTo1e13) {
   const Shape shape = GetParam();
@@ -409,6 +409,28 @@ TEST(VectorMath, ExpAndTanhAgreeWithGlibcToAFewUlp) {
     std::vector<double> zero(flushed.size());
     attnmf::dynamics::evaluate_exp(flushed, zero, isa);
     for (double z : zero) EXPECT_EQ(z, 0.0) << isa;
+  }
+}
+
+// The kernels' reciprocal, where divisions were: within 1.5 ulp of 1/x over the range it is promised
+// (the tanh denominators' products, [1e−147, 1e297], and the softmax sums, [1, L]), of either sign.
+TEST(VectorMath, ReciprocalIsWithinAnUlpAndAHalf) {
+  std::vector<double> x;
+  for (int e = -300; e <= 300; ++e)
+    for (double m : {1.0, 1.0000000000000002, 1.2345678901234567, 1.5, 1.9999999999999998, 3.1415926535897931, 7.0})
+      x.push_back(m * std::pow(10.0, e));
+  for (int i = 1; i <= 100000; ++i) x.push_back(1.0 + i * 7.7e-5);  // the softmax sums
+  const std::size_t n = x.size();
+  for (std::size_t i = 0; i < n; ++i) x.push_back(-x[i]);
+  std::vector<double> y(x.size());
+  for (const std::string& isa : dynamics::instruction_sets()) {
+    attnmf::dynamics::evaluate_reciprocal(x, y, isa);
+    double worst = 0.0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double expected = 1.0 / x[i];
+      worst = std::max(worst, std::abs(y[i] - expected) / std::abs(expected));
+    }
+    EXPECT_LE(worst, 1.5 * 0x1p-52) << isa;
   }
 }
 

@@ -167,9 +167,10 @@ std::unique_ptr<Engine> make_scalar_engine(const model::MeanFieldMap& map, const
 // How many lanes `engine` has: 1 for "scalar", kLanes otherwise.
 int engine_lanes(const std::string& engine);
 
-// The simd engines' exp and tanh over any number of values (y as long as x), with the instruction
-// set `isa` (as for make_engine; empty: instruction_set()): for tests and benchmarks.
+// The simd engines' exp, tanh and reciprocal over any number of values (y as long as x), with the
+// instruction set `isa` (as for make_engine; empty: instruction_set()): for tests and benchmarks.
 void evaluate_exp(std::span<const double> x, std::span<double> y, const std::string& isa = "");
 void evaluate_tanh(std::span<const double> x, std::span<double> y, const std::string& isa = "");
+void evaluate_reciprocal(std::span<const double> x, std::span<double> y, const std::string& isa = "");
 
 }  // namespace attnmf::dynamics
