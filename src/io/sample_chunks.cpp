@@ -30,12 +30,6 @@ struct Compressor {
   libdeflate_compressor* handle;
 };
 
-// The value's little-endian bytes, as a dataset of IEEE little-endian type stores it on any host.
-template <class Bits>
-void spread_bytes(Bits bits, std::size_t i, std::size_t count, unsigned char* shuffled) {
-  for (std::size_t k = 0; k < sizeof(Bits); ++k) shuffled[k * count + i] = static_cast<unsigned char>(bits >> (8 * k));
-}
-
 // Whether a byte plane of the shuffled samples is noise to deflate: the order-0 entropy of its bytes
 // is within 0.05 bit of 8. The low mantissa bytes of an aperiodic orbit are: deflate finds neither
 // repeats nor a skewed histogram there (it gains nothing on those planes, 2–4 % on the next two),
@@ -73,13 +67,27 @@ int leading_noise_planes(const std::vector<unsigned char>& shuffled, std::size_t
   return static_cast<int>(planes);
 }
 
-std::vector<unsigned char> shuffle(std::span<const double> values, bool float32) {
-  const std::size_t count = values.size(), width = float32 ? 4 : 8;
-  std::vector<unsigned char> shuffled(count * width);
+// HDF5's shuffle of the values as a float64 or float32 dataset stores them (IEEE little-endian on any
+// host): byte k of every value, for k = 0, 1, …. One plane at a time, so that the writes run in order
+// and the loop is a vector shift and narrowing (a value at a time scattered its bytes a plane apart).
+template <class Bits>
+void shuffle_into(std::span<const double> values, unsigned char* shuffled) {
+  const std::size_t count = values.size();
+  std::vector<Bits> bits(count);
   for (std::size_t i = 0; i < count; ++i) {
-    if (float32) spread_bytes(std::bit_cast<std::uint32_t>(static_cast<float>(values[i])), i, count, shuffled.data());
-    else spread_bytes(std::bit_cast<std::uint64_t>(values[i]), i, count, shuffled.data());
+    if constexpr (sizeof(Bits) == 4) bits[i] = std::bit_cast<Bits>(static_cast<float>(values[i]));
+    else bits[i] = std::bit_cast<Bits>(values[i]);
   }
+  for (std::size_t k = 0; k < sizeof(Bits); ++k) {
+    unsigned char* plane = shuffled + k * count;
+    for (std::size_t i = 0; i < count; ++i) plane[i] = static_cast<unsigned char>(bits[i] >> (8 * k));
+  }
+}
+
+std::vector<unsigned char> shuffle(std::span<const double> values, bool float32) {
+  std::vector<unsigned char> shuffled(values.size() * (float32 ? 4 : 8));
+  if (float32) shuffle_into<std::uint32_t>(values, shuffled.data());
+  else shuffle_into<std::uint64_t>(values, shuffled.data());
   return shuffled;
 }
 
