@@ -486,8 +486,8 @@ Verdict judge(const PointAnalysis& analysis, const std::vector<double>& lyapunov
               int positional_cycle) {
   Verdict v;
   const auto M = static_cast<std::size_t>(std::max(analysis.features, 1));
-  std::vector<double> series;
-  for (std::size_t r = 0; r < analysis.samples.size() / M; ++r) series.push_back(analysis.samples[r * M]);
+  std::vector<double> series(analysis.samples.size() / M);
+  for (std::size_t r = 0; r < series.size(); ++r) series[r] = analysis.samples[r * M];
   v.zero_one = zero_one_test(series);
   v.correlation_dimension = correlation_dimension(analysis.samples, static_cast<int>(M), positional_cycle);
   const Classification c =

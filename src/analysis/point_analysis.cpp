@@ -203,12 +203,23 @@ int PointAnalyzer::count_distinct_values() const {
   for (long long r = 0; r < rows; ++r)
     bins[static_cast<std::size_t>(r)] =
         std::floor(sample_ring_[index(r, features_, settings_.plotted_feature)] / settings_.count_resolution);
+  // The lowest and highest bins, in four running extremes of every fourth bin (one would wait on
+  // the comparison before at every bin). They are never NaN, and whichever of −0 and +0 comes out
+  // does not change the count below.
   bool any_nan = false;
-  double lowest = INFINITY, highest = -INFINITY;
-  for (double bin : bins) {
+  double lowest_of[4] = {INFINITY, INFINITY, INFINITY, INFINITY}, highest_of[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  for (std::size_t r = 0; r < bins.size(); ++r) {
+    const double bin = bins[r];
+    double& lowest = lowest_of[r % 4];
+    double& highest = highest_of[r % 4];
     any_nan |= std::isnan(bin);
     lowest = bin < lowest ? bin : lowest;  // false for a NaN
     highest = bin > highest ? bin : highest;
+  }
+  double lowest = lowest_of[0], highest = highest_of[0];
+  for (int k = 1; k < 4; ++k) {
+    lowest = lowest_of[k] < lowest ? lowest_of[k] : lowest;
+    highest = highest_of[k] > highest ? highest_of[k] : highest;
   }
   // The bins are integers held as doubles, so that a value that overflows an integer (or is not a
   // number) is still counted once rather than being undefined behaviour; all NaNs are one bin.
@@ -233,9 +244,12 @@ int PointAnalyzer::count_distinct_values() const {
 
 std::pair<int, int> PointAnalyzer::find_period() const {
   const long long available = std::min(observed_, history_capacity_);
-  const long long newest = observed_ - 1;
+  // The slot of the step `steps_back` before the newest; fewer than history_capacity_ back (the
+  // checks below look at most `available` steps back), so one wrap round at most.
+  const long long newest = observed_ > 0 ? (observed_ - 1) % history_capacity_ : 0;
   auto slot = [&](long long steps_back) {
-    return static_cast<std::size_t>(((newest - steps_back) % history_capacity_ + history_capacity_) % history_capacity_);
+    const long long at = newest - steps_back;
+    return static_cast<std::size_t>(at < 0 ? at + history_capacity_ : at);
   };
   // Both checks stop at the first mismatch. The attention is checked first: off a periodic orbit
   // it fails at once, whereas the positions pass for every multiple of the positional cycle.
@@ -270,13 +284,14 @@ PointAnalysis PointAnalyzer::finish() const {
   result.features = features_;
 
   const long long rows = std::min(observed_, settings_.samples);
-  result.samples.resize(index(rows, features_));
-  // The oldest kept row sits where the next one would be written once the ring is full.
+  // The oldest kept row sits where the next one would be written once the ring is full: the rows
+  // from there to the ring's end, then those from its start.
   const long long oldest = rows > 0 && observed_ > settings_.samples ? observed_ % settings_.samples : 0;
-  for (long long r = 0; r < rows; ++r) {
-    const auto from = sample_ring_.begin() + index((oldest + r) % settings_.samples, features_);
-    std::copy(from, from + features_, result.samples.begin() + index(r, features_));
-  }
+  const long long to_end = std::min(rows, settings_.samples - oldest);
+  auto ring_at = [&](long long row) { return sample_ring_.begin() + static_cast<std::ptrdiff_t>(index(row, features_)); };
+  result.samples.reserve(index(rows, features_));
+  result.samples.insert(result.samples.end(), ring_at(oldest), ring_at(oldest + to_end));
+  result.samples.insert(result.samples.end(), ring_at(0), ring_at(rows - to_end));
 
   result.section = section_;
   result.section_total = section_total_;
