@@ -7,13 +7,19 @@
 // AnalysisZeroOneTest and AnalysisCorrelationDimension are the two indicators that judge()
 // computes; AnalysisFinish is PointAnalyzer::finish (the samples in order, the distinct-value count,
 // the period search); AnalysisPoint is the whole: finish() and judge(). The time per iteration is
-// the time per point.
+// the time per point. AnalysisObserveSteps is what comes before, the analyzers taking the recorded
+// steps, for a vector of points at a time.
 #include <benchmark/benchmark.h>
 
+#include <memory>
 #include <vector>
 
 #include "attnmf/analysis/classification.hpp"
 #include "attnmf/analysis/point_analysis.hpp"
+#include "attnmf/dynamics/engine.hpp"
+#include "attnmf/model/mean_field_map.hpp"
+#include "attnmf/model/weights.hpp"
+#include "attnmf/model/window.hpp"
 
 namespace {
 
@@ -82,5 +88,52 @@ void AnalysisPoint(benchmark::State& state) {
   }
 }
 BENCHMARK(AnalysisPoint)->Unit(benchmark::kMillisecond);
+
+// PointAnalyzer::observe_steps as a sweep calls it (src/sweep/pipeline.cpp): the 2·10^5 recorded
+// steps of kLanes points of Fig. 3a spread over its β range, in blocks of 64 steps of [step][M][lanes]
+// arrays, each lane's analyzer reading its column, every step promised; the analyzers constructed
+// too. What the simd engine recorded over 1024 steps past a transient is fed over and over. The time
+// per iteration is that of the kLanes points (items: point-steps).
+void AnalysisObserveSteps(benchmark::State& state) {
+  using attnmf::dynamics::kLanes;
+  using namespace attnmf::model;
+  const ModelParameters parameters;
+  const Weights weights = draw_weights(parameters);
+  std::vector<std::unique_ptr<MeanFieldMap>> maps;
+  std::vector<const MeanFieldMap*> pointers;
+  for (int i = 0; i < kLanes; ++i) {
+    ModelParameters p = parameters;
+    p.beta = 3.0 * (i + 0.5) / kLanes;
+    maps.push_back(std::make_unique<MeanFieldMap>(p, weights));
+    pointers.push_back(maps.back().get());
+  }
+  const Window window = read_window_file(ATTNMF_REFERENCE_DIR "/checkpoint_window.txt", *maps[0]);
+  const auto engine = attnmf::dynamics::make_engine(pointers, std::vector<Window>(kLanes, window));
+  engine->run(200000);
+  constexpr long long kBlockSteps = 64, kBlocks = 16, kRecorded = 200000;
+  const int m = parameters.features;
+  const auto row = static_cast<std::ptrdiff_t>(m * kLanes);
+  std::vector<double> semantic(static_cast<std::size_t>(kBlocks * kBlockSteps * row)), attention(semantic.size());
+  std::vector<int> positions(static_cast<std::size_t>(kBlocks * kBlockSteps));
+  engine->record(kBlocks * kBlockSteps, {attention.data(), semantic.data(), positions.data()});
+  const AnalysisSettings settings;
+  for (auto _ : state) {
+    std::vector<PointAnalyzer> analyzers;
+    for (int i = 0; i < kLanes; ++i) {
+      analyzers.emplace_back(m, parameters.context, kRecorded, settings);
+      analyzers.back().promise_every_step();
+    }
+    for (long long done = 0; done < kRecorded; done += kBlockSteps) {
+      const long long first = done / kBlockSteps % kBlocks * kBlockSteps;
+      for (int i = 0; i < kLanes; ++i)
+        analyzers[static_cast<std::size_t>(i)].observe_steps(semantic.data() + first * row + i,
+                                                             attention.data() + first * row + i, kLanes, row,
+                                                             positions.data() + first, kBlockSteps);
+    }
+    benchmark::DoNotOptimize(analyzers.back().observed_steps());
+  }
+  state.SetItemsProcessed(state.iterations() * kLanes * kRecorded);
+}
+BENCHMARK(AnalysisObserveSteps)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,10 @@
 namespace attnmf::analysis {
 
 namespace {
+
+// The section's counts, kCountLanes steps at a time.
+constexpr int kCountLanes = 2;
+using Values = double __attribute__((vector_size(kCountLanes * sizeof(double))));
 
 std::size_t index(long long row, int features, int column = 0) {
   return static_cast<std::size_t>(row) * static_cast<std::size_t>(features) + static_cast<std::size_t>(column);
@@ -62,8 +67,9 @@ PointAnalyzer::PointAnalyzer(int features, int context, long long recorded_steps
 
 // docs/model.md §5, the paper's Poincaré section (the steps close to the plane), and the crossings of
 // the plane between consecutive steps, which a section of a discrete map would otherwise only catch
-// by chance. Feature a of the step is now_row[a · fs], of the step before previous[a · previous_stride].
-inline void PointAnalyzer::observe_section(const double* now_row, std::ptrdiff_t fs, const double* previous,
+// by chance. Feature a of the step is now_row[a · fs], of the step before previous[a · previous_stride]
+// (none before the first recorded step: previous = nullptr).
+void PointAnalyzer::observe_section(const double* now_row, std::ptrdiff_t fs, const double* previous,
                                     std::ptrdiff_t previous_stride) {
   const int f = settings_.section_feature;
   const double now = now_row[f * fs];
@@ -72,7 +78,7 @@ inline void PointAnalyzer::observe_section(const double* now_row, std::ptrdiff_t
       for (int a = 0; a < features_; ++a) section_.push_back(now_row[a * fs]);
     ++section_total_;
   }
-  if (observed_ == 0) return;
+  if (previous == nullptr) return;
   const double before = previous[f * previous_stride];
   // A step landing exactly on the plane is a crossing; the step leaving it is not counted again.
   const bool crossed = before * now < 0.0 || (now == 0.0 && before != 0.0);
@@ -98,35 +104,95 @@ void PointAnalyzer::observe_steps(const double* output_semantic, const double* a
   if (observed_ + count > recorded_steps_)
     throw std::logic_error("PointAnalyzer::observe: called more often than recorded_steps = " +
                            std::to_string(recorded_steps_));
-  // The ring cursors follow observed_ without a division per step: this runs for every recorded
-  // step of every point.
+  // This runs for every recorded step of every point, so each part goes through the block on its
+  // own, with what does not change from step to step decided once.
   const int m = features_;
   const auto fs = feature_stride;
-  for (long long s = 0; s < count; ++s) {
-    const double* semantic = output_semantic + s * step_stride;
-    const double* attended = attention + s * step_stride;
-    // With every recorded step promised, a step that a later one overwrites in a ring is not
-    // written: with S = 2·10^4 of 2·10^5 recorded steps that spares a sweep's 16 points at a time
-    // from streaming through megabytes of rings.
-    const long long remaining = every_step_ ? recorded_steps_ - observed_ : 0;
-    if (settings_.samples > 0) {
-      if (remaining <= settings_.samples) {
-        double* row = sample_ring_.data() + index(sample_cursor_, features_);
-        for (int a = 0; a < m; ++a) row[a] = semantic[a * fs];
-      }
+  // With every recorded step promised, a step that a later one overwrites in a ring is not written:
+  // with S = 2·10^4 of 2·10^5 recorded steps that spares a sweep's 16 points at a time from
+  // streaming through megabytes of rings. Of this block, the steps from first_kept(capacity) on
+  // are the last `capacity` recorded steps, or all of them without the promise.
+  auto first_kept = [&](long long capacity) {
+    return every_step_ ? std::clamp(recorded_steps_ - capacity - observed_, 0LL, count) : 0LL;
+  };
+  // The ring cursors follow observed_ without a division per step.
+  if (settings_.samples > 0) {
+    const long long first = first_kept(settings_.samples);
+    sample_cursor_ = (sample_cursor_ + first) % settings_.samples;
+    for (long long s = first; s < count; ++s) {
+      const double* semantic = output_semantic + s * step_stride;
+      double* row = sample_ring_.data() + index(sample_cursor_, features_);
+      for (int a = 0; a < m; ++a) row[a] = semantic[a * fs];
       if (++sample_cursor_ == settings_.samples) sample_cursor_ = 0;
     }
-    if (remaining <= history_capacity_) {
+  }
+  {
+    const long long first = first_kept(history_capacity_);
+    history_cursor_ = (history_cursor_ + first) % history_capacity_;
+    for (long long s = first; s < count; ++s) {
+      const double* attended = attention + s * step_stride;
       double* slot = attention_ring_.data() + index(history_cursor_, features_);
       for (int a = 0; a < m; ++a) slot[a] = attended[a * fs];
       position_ring_[static_cast<std::size_t>(history_cursor_)] = positions[s];
+      if (++history_cursor_ == history_capacity_) history_cursor_ = 0;
     }
-    if (++history_cursor_ == history_capacity_) history_cursor_ = 0;
-    // The step before: the previous row of this block, or the one kept from the last call.
-    if (s > 0) observe_section(semantic, fs, semantic - step_stride, fs);
-    else observe_section(semantic, fs, previous_output_semantic_.data(), 1);
-    ++observed_;
   }
+
+  // The section and the crossings; the step before the block's first is the one kept from the last
+  // call. Most steps are neither close to the plane nor across it from the step before, and once
+  // section_max of either are kept the others are only counted. So the steps are taken kChunk at a
+  // time: the section coordinate copied out, and the steps near the plane and the crossings
+  // counted in vectors; only a chunk with one to keep goes step by step.
+  observe_section(output_semantic, fs, observed_ > 0 ? previous_output_semantic_.data() : nullptr, 1);
+  const int f = settings_.section_feature;
+  const double tolerance = settings_.section_tolerance;
+  constexpr long long kChunk = 64;
+  const Values one = {1.0, 1.0}, zero = {};
+  double coordinate[kChunk + 1];  // of the chunk's steps and, first, of the step before
+  coordinate[kChunk] = output_semantic[f * fs];
+  for (long long first = 1; first < count; first += kChunk) {
+    const long long steps = std::min(kChunk, count - first);
+    coordinate[0] = coordinate[kChunk];
+    for (long long s = 0; s < steps; ++s) coordinate[s + 1] = output_semantic[(first + s) * step_stride + f * fs];
+    coordinate[kChunk] = coordinate[steps];
+    // Two steps at a time in GCC's vector extensions, one SSE2 register: each lane adds 1.0 (exact
+    // up to 2^53) where its comparisons hold, a selection the baseline makes with masks (adding up
+    // the masks as 64-bit integers instead, GCC goes through them lane by lane). |x| < tolerance as
+    // −tolerance < x < tolerance, the same for every x.
+    Values near_lanes = {}, crossed_lanes = {};
+    long long s = 1;
+    for (; s + kCountLanes <= steps + 1; s += kCountLanes) {
+      Values before, now;
+      std::memcpy(&before, coordinate + s - 1, sizeof before);
+      std::memcpy(&now, coordinate + s, sizeof now);
+      near_lanes += now < tolerance ? (now > -tolerance ? one : zero) : zero;
+      // As observe_section has it. (A step exactly on the plane is within the tolerance, > 0.)
+      crossed_lanes += before * now < 0.0 ? one : (now == 0.0 ? (before != 0.0 ? one : zero) : zero);
+    }
+    long long near = 0, crossed = 0;
+    for (int lane = 0; lane < kCountLanes; ++lane) {
+      near += static_cast<long long>(near_lanes[lane]);
+      crossed += static_cast<long long>(crossed_lanes[lane]);
+    }
+    for (; s <= steps; ++s) {
+      const double before = coordinate[s - 1], now = coordinate[s];
+      near += std::abs(now) < tolerance;
+      crossed += (before * now < 0.0) || (now == 0.0 && before != 0.0);
+    }
+    if ((near > 0 && section_total_ < settings_.section_max) || (crossed > 0 && crossings_total_ < settings_.section_max)) {
+      for (long long t = 1; t <= steps; ++t) {
+        // The steps that are near the plane or cross it (exactly on it is near).
+        if (!(std::abs(coordinate[t]) < tolerance) && !(coordinate[t - 1] * coordinate[t] < 0.0)) continue;
+        const double* semantic = output_semantic + (first + t - 1) * step_stride;
+        observe_section(semantic, fs, semantic - step_stride, fs);
+      }
+    } else {
+      section_total_ += near;
+      crossings_total_ += crossed;
+    }
+  }
+  observed_ += count;
+
   const double* last = output_semantic + (count - 1) * step_stride;
   for (int a = 0; a < m; ++a) previous_output_semantic_[static_cast<std::size_t>(a)] = last[a * fs];
 }
@@ -137,12 +203,23 @@ int PointAnalyzer::count_distinct_values() const {
   for (long long r = 0; r < rows; ++r)
     bins[static_cast<std::size_t>(r)] =
         std::floor(sample_ring_[index(r, features_, settings_.plotted_feature)] / settings_.count_resolution);
+  // The lowest and highest bins, in four running extremes of every fourth bin (one would wait on
+  // the comparison before at every bin). They are never NaN, and whichever of −0 and +0 comes out
+  // does not change the count below.
   bool any_nan = false;
-  double lowest = INFINITY, highest = -INFINITY;
-  for (double bin : bins) {
+  double lowest_of[4] = {INFINITY, INFINITY, INFINITY, INFINITY}, highest_of[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  for (std::size_t r = 0; r < bins.size(); ++r) {
+    const double bin = bins[r];
+    double& lowest = lowest_of[r % 4];
+    double& highest = highest_of[r % 4];
     any_nan |= std::isnan(bin);
     lowest = bin < lowest ? bin : lowest;  // false for a NaN
     highest = bin > highest ? bin : highest;
+  }
+  double lowest = lowest_of[0], highest = highest_of[0];
+  for (int k = 1; k < 4; ++k) {
+    lowest = lowest_of[k] < lowest ? lowest_of[k] : lowest;
+    highest = highest_of[k] > highest ? highest_of[k] : highest;
   }
   // The bins are integers held as doubles, so that a value that overflows an integer (or is not a
   // number) is still counted once rather than being undefined behaviour; all NaNs are one bin.
@@ -167,9 +244,12 @@ int PointAnalyzer::count_distinct_values() const {
 
 std::pair<int, int> PointAnalyzer::find_period() const {
   const long long available = std::min(observed_, history_capacity_);
-  const long long newest = observed_ - 1;
+  // The slot of the step `steps_back` before the newest; fewer than history_capacity_ back (the
+  // checks below look at most `available` steps back), so one wrap round at most.
+  const long long newest = observed_ > 0 ? (observed_ - 1) % history_capacity_ : 0;
   auto slot = [&](long long steps_back) {
-    return static_cast<std::size_t>(((newest - steps_back) % history_capacity_ + history_capacity_) % history_capacity_);
+    const long long at = newest - steps_back;
+    return static_cast<std::size_t>(at < 0 ? at + history_capacity_ : at);
   };
   // Both checks stop at the first mismatch. The attention is checked first: off a periodic orbit
   // it fails at once, whereas the positions pass for every multiple of the positional cycle.
@@ -204,13 +284,14 @@ PointAnalysis PointAnalyzer::finish() const {
   result.features = features_;
 
   const long long rows = std::min(observed_, settings_.samples);
-  result.samples.resize(index(rows, features_));
-  // The oldest kept row sits where the next one would be written once the ring is full.
+  // The oldest kept row sits where the next one would be written once the ring is full: the rows
+  // from there to the ring's end, then those from its start.
   const long long oldest = rows > 0 && observed_ > settings_.samples ? observed_ % settings_.samples : 0;
-  for (long long r = 0; r < rows; ++r) {
-    const auto from = sample_ring_.begin() + index((oldest + r) % settings_.samples, features_);
-    std::copy(from, from + features_, result.samples.begin() + index(r, features_));
-  }
+  const long long to_end = std::min(rows, settings_.samples - oldest);
+  auto ring_at = [&](long long row) { return sample_ring_.begin() + static_cast<std::ptrdiff_t>(index(row, features_)); };
+  result.samples.reserve(index(rows, features_));
+  result.samples.insert(result.samples.end(), ring_at(oldest), ring_at(oldest + to_end));
+  result.samples.insert(result.samples.end(), ring_at(0), ring_at(rows - to_end));
 
   result.section = section_;
   result.section_total = section_total_;

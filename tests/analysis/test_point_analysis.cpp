@@ -17,6 +17,7 @@
 #include "attnmf/model/mean_field_map.hpp"
 #include "attnmf/model/weights.hpp"
 #include "attnmf/model/window.hpp"
+#include "attnmf/records/serialization.hpp"
 
 namespace {
 
@@ -495,6 +496,79 @@ TEST(PointAnalysisPromise, EveryStepPromisedGivesTheSameResult) {
   const auto x = ramp_row(0);
   early.observe(x.data(), x.data(), standard_position(0));
   EXPECT_THROW(early.finish(), std::logic_error);
+}
+
+}  // namespace
+
+namespace {
+
+// observe_steps takes a block of steps as observe() takes them one at a time (a single step goes
+// through the section alone, the way it always did): the same saved state after every block and the
+// same result, for a column of a [step][M][lanes] array, blocks of any length, with and without the
+// promise, and a section coordinate that lands on the plane, stays within the tolerance for
+// stretches, underflows when multiplied and is sometimes NaN.
+TEST(PointAnalysisBlocks, ObserveStepsAsObserveOneStepAtATime) {
+  constexpr int kLanes = 5, kLane = 2;
+  constexpr long long kSteps = 3000;
+  constexpr auto kRow = static_cast<std::ptrdiff_t>(kFeatures * kLanes);
+  std::mt19937 generator(21);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  std::uniform_int_distribution<long long> length(1, 150);
+  for (int kind = 0; kind < 5; ++kind)
+    for (long long section_max : {0LL, 3LL, 1000LL})
+      for (bool promise : {false, true}) {
+        std::vector<double> semantic(static_cast<std::size_t>(kSteps * kRow)), attention(semantic.size());
+        std::vector<int> positions;
+        for (long long t = 0; t < kSteps; ++t) {
+          positions.push_back(standard_position(t));
+          for (std::ptrdiff_t v = 0; v < kRow; ++v) {
+            double x = uniform(generator);
+            if (kind == 1) x = static_cast<double>(t % 7 - 3) / 3.0;
+            if (kind == 2 && t / 100 % 2 == 1) x *= 1e-4;
+            if (kind == 3) x *= 1e-200;
+            if (kind == 4 && t % 13 == 0) x = NAN;
+            semantic[static_cast<std::size_t>(t * kRow + v)] = x;
+            attention[static_cast<std::size_t>(t * kRow + v)] = uniform(generator);
+          }
+        }
+        auto s = small_settings();
+        s.samples = 700;
+        s.section_max = section_max;
+        PointAnalyzer by_step(kFeatures, kContext, kSteps, s), by_block(kFeatures, kContext, kSteps, s);
+        if (promise) {
+          by_step.promise_every_step();
+          by_block.promise_every_step();
+        }
+        for (long long done = 0; done < kSteps;) {
+          const long long block = std::min(kSteps - done, length(generator));
+          for (long long t = done; t < done + block; ++t) {
+            double x[kFeatures], a[kFeatures];
+            for (int f = 0; f < kFeatures; ++f) {
+              x[f] = semantic[static_cast<std::size_t>(t * kRow + f * kLanes + kLane)];
+              a[f] = attention[static_cast<std::size_t>(t * kRow + f * kLanes + kLane)];
+            }
+            by_step.observe(x, a, positions[static_cast<std::size_t>(t)]);
+          }
+          by_block.observe_steps(semantic.data() + done * kRow + kLane, attention.data() + done * kRow + kLane, kLanes,
+                                 kRow, positions.data() + done, block);
+          done += block;
+          ASSERT_EQ(attnmf::records::to_bytes(by_block), attnmf::records::to_bytes(by_step))
+              << "kind " << kind << ", section_max " << section_max << ", promise " << promise << ", after " << done;
+        }
+        const PointAnalysis a = by_step.finish(), b = by_block.finish();
+        EXPECT_EQ(attnmf::records::to_bytes(b), attnmf::records::to_bytes(a))
+            << "kind " << kind << ", section_max " << section_max << ", promise " << promise;
+        // What the kinds are made to show: an underflowing product is no crossing.
+        if (kind == 3) {
+          EXPECT_EQ(a.crossings_total, 0);
+          EXPECT_EQ(a.section_total, kSteps);
+        } else {
+          EXPECT_GT(a.crossings_total, 100);
+        }
+        if (kind == 1 || kind == 2) {
+          EXPECT_GT(a.section_total, 100);
+        }
+      }
 }
 
 }  // namespace

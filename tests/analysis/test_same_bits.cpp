@@ -1,9 +1,13 @@
-// The 0-1 test, the correlation dimension and the distinct-value count return the same bits as the
-// straightforward algorithms they replaced for speed, copied here as they were: one lag at a time,
-// cos and sin computed where they are used, squared distances of one row at a time stored and then
-// compared, bins sorted. Random inputs, at sizes that are not multiples of the vector widths, the
-// lag groups or the row blocks. This file is built with -ffp-contract=off, as the library is
-// (tests/CMakeLists.txt), so that the copies round as the library does.
+// The 0-1 test, the correlation dimension and the distinct-value count return the same bits as
+// straightforward forms of their algorithms, written here as plainly as they can be: cos and sin
+// computed where they are used, one frequency at a time and one radix-2 pass after another for the
+// 0-1 test's transforms; squared distances of one row at a time stored and then compared; bins
+// sorted. The correlation dimension and the count are the algorithms they replaced for speed, copied
+// as they were. The 0-1 test's displacements once were sums of squared differences, one lag at a
+// time; those are kept here too, and K agrees with them within 1e-12 (classification.cpp says why),
+// on random series and on the map's own. Random inputs, at sizes that are not multiples of the vector
+// widths, the transform sizes or the row blocks. This file is built with -ffp-contract=off, as the
+// library is (tests/CMakeLists.txt), so that the copies round as the library does.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,10 +17,15 @@
 #include <numbers>
 #include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "attnmf/analysis/classification.hpp"
 #include "attnmf/analysis/point_analysis.hpp"
+#include "attnmf/dynamics/integrator.hpp"
+#include "attnmf/model/mean_field_map.hpp"
+#include "attnmf/model/weights.hpp"
+#include "attnmf/model/window.hpp"
 
 namespace {
 
@@ -24,7 +33,7 @@ using namespace attnmf::analysis;
 
 // ---- the algorithms as they were -------------------------------------------------------------------
 
-double reference_squared_displacements(const double* p, const double* q, long long lag, long long terms) {
+double direct_squared_displacements(const double* p, const double* q, long long lag, long long terms) {
   double partial[8] = {};
   const double* later_p = p + lag;
   const double* later_q = q + lag;
@@ -43,7 +52,66 @@ double reference_squared_displacements(const double* p, const double* q, long lo
   return ((partial[0] + partial[1]) + (partial[2] + partial[3])) + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
 }
 
-double reference_zero_one_test(const std::vector<double>& series, int frequencies, long long max_points) {
+// D(lag) of one frequency as classification.cpp computes it, plainly: the energies' running sums,
+// the products that wrap round, and a radix-2 transform and its inverse pass by pass.
+std::vector<double> transformed_displacements(const std::vector<double>& p, const std::vector<double>& q, long long n_cut) {
+  const auto n = static_cast<long long>(p.size());
+  const long long N = static_cast<long long>(std::bit_ceil(static_cast<unsigned long long>(n)));
+  std::vector<double> energy{0.0};
+  for (long long j = 0; j < n; ++j) energy.push_back(energy.back() + (p[j] * p[j] + q[j] * q[j]));
+  std::vector<double> wrapped(static_cast<std::size_t>(n_cut) + 1, 0.0);
+  for (long long lag = 1; lag <= n_cut; ++lag)
+    for (long long i = 0; i < n + lag - N; ++i) wrapped[lag] += p[i] * p[i + N - lag] + q[i] * q[i + N - lag];
+  std::vector<double> re(p), im(q);
+  re.resize(static_cast<std::size_t>(N), 0.0);
+  im.resize(static_cast<std::size_t>(N), 0.0);
+  auto twiddle = [&](long long t, double& wr, double& wi) {
+    const double angle = -2.0 * std::numbers::pi * static_cast<double>(t) / static_cast<double>(N);
+    wr = std::cos(angle);
+    wi = std::sin(angle);
+  };
+  for (long long half = N / 2; half >= 1; half /= 2)
+    for (long long start = 0; start < N; start += 2 * half)
+      for (long long k = 0; k < half; ++k) {
+        double wr, wi;
+        twiddle(k * (N / (2 * half)), wr, wi);
+        const long long a = start + k, b = a + half;
+        const double dr = re[a] - re[b], di = im[a] - im[b];
+        re[a] += re[b];
+        im[a] += im[b];
+        re[b] = dr * wr - di * wi;
+        im[b] = dr * wi + di * wr;
+      }
+  for (long long k = 0; k < N; ++k) {
+    re[k] = re[k] * re[k] + im[k] * im[k];
+    im[k] = 0.0;
+  }
+  for (long long half = 1; half < N; half *= 2)
+    for (long long start = 0; start < N; start += 2 * half)
+      for (long long k = 0; k < half; ++k) {
+        double wr, wi;
+        twiddle(k * (N / (2 * half)), wr, wi);
+        const long long a = start + k, b = a + half;
+        const double tr = re[b] * wr + im[b] * wi, ti = im[b] * wr - re[b] * wi;
+        re[b] = re[a] - tr;
+        im[b] = im[a] - ti;
+        re[a] += tr;
+        im[a] += ti;
+      }
+  std::vector<double> displacement;
+  for (long long lag = 1; lag <= n_cut; ++lag) {
+    const double products = re[lag] * (1.0 / static_cast<double>(N)) - wrapped[lag];
+    displacement.push_back(((energy[n] - energy[lag]) + energy[n - lag] - (products + products)) /
+                           static_cast<double>(n - lag));
+  }
+  return displacement;
+}
+
+// How D(lag) is summed: squared differences one lag at a time, or as classification.cpp does.
+enum class Displacements { direct, transformed };
+
+double reference_zero_one_test(const std::vector<double>& series, int frequencies, long long max_points,
+                               Displacements how) {
   const auto size = static_cast<long long>(series.size());
   if (size < 100 || frequencies < 1) return std::nan("");
   const long long stride = std::max<long long>(1, size / max_points);
@@ -70,10 +138,12 @@ double reference_zero_one_test(const std::vector<double>& series, int frequencie
       q[static_cast<std::size_t>(j)] = qs;
     }
     std::vector<double> times, displacement;
+    if (how == Displacements::transformed) displacement = transformed_displacements(p, q, n_cut);
     for (long long lag = 1; lag <= n_cut; ++lag) {
-      const double m = reference_squared_displacements(p.data(), q.data(), lag, n - lag);
       times.push_back(static_cast<double>(lag));
-      displacement.push_back(m / static_cast<double>(n - lag));
+      if (how == Displacements::direct)
+        displacement.push_back(direct_squared_displacements(p.data(), q.data(), lag, n - lag) /
+                               static_cast<double>(n - lag));
     }
     const auto count = static_cast<double>(times.size());
     double mt = 0, md = 0;
@@ -186,18 +256,57 @@ std::vector<double> series_of(int kind, long long size, std::mt19937& generator)
   return s;
 }
 
-TEST(SameBits, ZeroOneTestAsOneLagAtATime) {
+// n = size / stride values, n / 10 lags: lag counts from 10 to 400, n at, just below and just above
+// a power of two (the most products wrapped round, and none), groups of frequencies full and not.
+const std::vector<long long> kSizes{100, 101, 128, 129, 137, 263, 999, 1024, 1234, 2000, 2003, 2048, 4321, 20000};
+const std::vector<std::pair<int, long long>> kFrequenciesAndPoints{{16, 2000}, {5, 777}, {1, 130}, {7, 4096}};
+
+TEST(SameBits, ZeroOneTestAsTransformedPlainly) {
   std::mt19937 generator(11);
-  // n = size / stride values, n / 10 lags: lag counts from 10 to 200 with every remainder mod 4.
-  for (long long size : {100LL, 101LL, 137LL, 263LL, 999LL, 1234LL, 2000LL, 2003LL, 4321LL, 20000LL})
+  for (long long size : kSizes)
     for (int kind = 0; kind < 5; ++kind)
-      for (auto [frequencies, max_points] : {std::pair{16, 2000LL}, std::pair{5, 777LL}, std::pair{1, 130LL}}) {
+      for (auto [frequencies, max_points] : kFrequenciesAndPoints) {
         const auto s = series_of(kind, size, generator);
-        const double expected = reference_zero_one_test(s, frequencies, max_points);
+        const double expected = reference_zero_one_test(s, frequencies, max_points, Displacements::transformed);
         const double got = zero_one_test(s, frequencies, max_points);
         EXPECT_EQ(bits(got), bits(expected)) << "size " << size << ", kind " << kind << ", " << frequencies
                                              << " frequencies: " << got << " against " << expected;
       }
+}
+
+TEST(ZeroOneTestRounding, WithinRoundingOfTheSumsOfSquaredDifferences) {
+  std::mt19937 generator(15);
+  for (long long size : kSizes)
+    for (int kind = 0; kind < 5; ++kind)
+      for (auto [frequencies, max_points] : kFrequenciesAndPoints) {
+        const auto s = series_of(kind, size, generator);
+        EXPECT_NEAR(zero_one_test(s, frequencies, max_points),
+                    reference_zero_one_test(s, frequencies, max_points, Displacements::direct), 1e-12)
+            << "size " << size << ", kind " << kind << ", " << frequencies << " frequencies";
+      }
+}
+
+// m^o_se[0] of the map at the paper's settings from the paper's window, S = 2·10^4 samples after a
+// transient of 2·10^5 steps: a fixed point, a torus, period 28 and chaos (Fig. 2's β values).
+TEST(ZeroOneTestRounding, WithinRoundingOfTheSumsOfSquaredDifferencesOnTheMap) {
+  using namespace attnmf::model;
+  for (double beta : {0.5, 1.255, 1.27, 1.4}) {
+    ModelParameters parameters;
+    parameters.beta = beta;
+    const Weights weights = draw_weights(parameters);
+    const MeanFieldMap map(parameters, weights);
+    attnmf::dynamics::Integrator integrator(map, read_window_file(ATTNMF_REFERENCE_DIR "/checkpoint_window.txt", map));
+    integrator.run(200'000);
+    const int m = parameters.features;
+    std::vector<double> rows(6 * static_cast<std::size_t>(m)), series;
+    const attnmf::dynamics::StepRecord record{&rows[0], &rows[m], &rows[2 * m], &rows[3 * m], &rows[4 * m], &rows[5 * m]};
+    for (int t = 0; t < 20'000; ++t) {
+      integrator.step(record);
+      series.push_back(record.output_semantic[0]);
+    }
+    EXPECT_NEAR(zero_one_test(series), reference_zero_one_test(series, 16, 2000, Displacements::direct), 1e-12)
+        << "beta " << beta;
+  }
 }
 
 // The cos and sin tables are shared between threads and replaced when the size changes.
@@ -206,7 +315,7 @@ TEST(SameBits, ZeroOneTestFromThreadsOfDifferentSizes) {
   const std::vector<std::vector<double>> series{series_of(2, 20000, generator), series_of(1, 1500, generator),
                                                 series_of(0, 777, generator)};
   std::vector<double> expected;
-  for (const auto& s : series) expected.push_back(reference_zero_one_test(s, 16, 2000));
+  for (const auto& s : series) expected.push_back(reference_zero_one_test(s, 16, 2000, Displacements::transformed));
   std::vector<std::vector<double>> got(series.size());
   std::vector<std::thread> threads;
   for (std::size_t k = 0; k < series.size(); ++k)

@@ -140,7 +140,7 @@ class PointAnalyzer {
   }
 
   // One step's section and crossing: feature a of the step at now[a · now_stride], of the step
-  // before at previous[a · previous_stride].
+  // before at previous[a · previous_stride] (nullptr: none).
   void observe_section(const double* now, std::ptrdiff_t now_stride, const double* previous,
                        std::ptrdiff_t previous_stride);
   int count_distinct_values() const;
