@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <numbers>
 #include <random>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -261,29 +262,35 @@ std::vector<double> series_of(int kind, long long size, std::mt19937& generator)
 const std::vector<long long> kSizes{100, 101, 128, 129, 137, 263, 999, 1024, 1234, 2000, 2003, 2048, 4321, 20000};
 const std::vector<std::pair<int, long long>> kFrequenciesAndPoints{{16, 2000}, {5, 777}, {1, 130}, {7, 4096}};
 
-TEST(SameBits, ZeroOneTestAsTransformedPlainly) {
-  std::mt19937 generator(11);
+// Every series kind at every size with every frequency setting, from `seed`: check(series,
+// frequencies, max_points, what), `what` naming the case for a failure's message.
+template <class Check>
+void for_each_zero_one_case(unsigned seed, Check check) {
+  std::mt19937 generator(seed);
   for (long long size : kSizes)
     for (int kind = 0; kind < 5; ++kind)
       for (auto [frequencies, max_points] : kFrequenciesAndPoints) {
         const auto s = series_of(kind, size, generator);
-        const double expected = reference_zero_one_test(s, frequencies, max_points, Displacements::transformed);
-        const double got = zero_one_test(s, frequencies, max_points);
-        EXPECT_EQ(bits(got), bits(expected)) << "size " << size << ", kind " << kind << ", " << frequencies
-                                             << " frequencies: " << got << " against " << expected;
+        check(s, frequencies, max_points,
+              "size " + std::to_string(size) + ", kind " + std::to_string(kind) + ", " + std::to_string(frequencies) +
+                  " frequencies");
       }
 }
 
+TEST(SameBits, ZeroOneTestAsTransformedPlainly) {
+  for_each_zero_one_case(11, [](const std::vector<double>& s, int frequencies, long long max_points, const std::string& what) {
+    const double expected = reference_zero_one_test(s, frequencies, max_points, Displacements::transformed);
+    const double got = zero_one_test(s, frequencies, max_points);
+    EXPECT_EQ(bits(got), bits(expected)) << what << ": " << got << " against " << expected;
+  });
+}
+
 TEST(ZeroOneTestRounding, WithinRoundingOfTheSumsOfSquaredDifferences) {
-  std::mt19937 generator(15);
-  for (long long size : kSizes)
-    for (int kind = 0; kind < 5; ++kind)
-      for (auto [frequencies, max_points] : kFrequenciesAndPoints) {
-        const auto s = series_of(kind, size, generator);
-        EXPECT_NEAR(zero_one_test(s, frequencies, max_points),
-                    reference_zero_one_test(s, frequencies, max_points, Displacements::direct), 1e-12)
-            << "size " << size << ", kind " << kind << ", " << frequencies << " frequencies";
-      }
+  for_each_zero_one_case(15, [](const std::vector<double>& s, int frequencies, long long max_points, const std::string& what) {
+    EXPECT_NEAR(zero_one_test(s, frequencies, max_points),
+                reference_zero_one_test(s, frequencies, max_points, Displacements::direct), 1e-12)
+        << what;
+  });
 }
 
 // m^o_se[0] of the map at the paper's settings from the paper's window, S = 2·10^4 samples after a
