@@ -28,17 +28,23 @@ constexpr std::size_t header_size = 4 + 4 + 8 + 4;
 // libdeflate, with carry-less multiplication where the CPU has it: the half megabyte of samples a
 // Fig. 3 point journals in 0.016 ms rather than zlib's 0.09 ms, on the rank's main thread, which
 // shares the cores with the compute threads.
-std::uint32_t checksum(const std::string& bytes) { return libdeflate_crc32(0, bytes.data(), bytes.size()); }
+std::uint32_t checksum(const char* bytes, std::size_t size) { return libdeflate_crc32(0, bytes, size); }
+std::uint32_t checksum(const std::string& bytes) { return checksum(bytes.data(), bytes.size()); }
 
-std::string frame(std::uint32_t magic, const std::string& payload) {
-  std::string out(header_size, '\0');
-  const std::uint64_t length = payload.size();
-  const std::uint32_t sum = checksum(payload);
-  std::memcpy(out.data(), &magic, 4);
-  std::memcpy(out.data() + 4, &journal_format_version, 4);
-  std::memcpy(out.data() + 8, &length, 8);
-  std::memcpy(out.data() + 16, &sum, 4);
-  return out + payload;
+// A frame of `value` appended to `out`: the header, then the archive serialised straight after it
+// (no copy of the payload), then the header's length and checksum filled in.
+template <class T>
+void append_frame(std::string& out, std::uint32_t magic, const T& value) {
+  const std::size_t at = out.size();
+  out.resize(at + header_size);
+  records::append_bytes(value, out);
+  const std::uint64_t length = out.size() - at - header_size;
+  const std::uint32_t sum = checksum(out.data() + at + header_size, length);
+  char* header = out.data() + at;
+  std::memcpy(header, &magic, 4);
+  std::memcpy(header + 4, &journal_format_version, 4);
+  std::memcpy(header + 8, &length, 8);
+  std::memcpy(header + 16, &sum, 4);
 }
 
 template <class T>
@@ -156,7 +162,11 @@ JournalWriter::~JournalWriter() {
 }
 
 void JournalWriter::append(const records::PointResult& result) {
-  const std::string bytes = frame(journal_magic, to_bytes(result));
+  // The buffer keeps its capacity from point to point: no allocation, and one copy of the samples
+  // (into it) before the write.
+  buffer_.clear();
+  append_frame(buffer_, journal_magic, result);
+  const std::string& bytes = buffer_;
   const off_t before = ::lseek(fd_, 0, SEEK_END);
   try {
     fault::at("journal_append");
@@ -207,7 +217,7 @@ JournalContents read_journal_directory(const fs::path& directory) {
 
 void write_in_flight(const fs::path& file, const std::vector<records::PartialPoint>& points) {
   std::string bytes;
-  for (const auto& p : points) bytes += frame(in_flight_magic, to_bytes(p));
+  for (const auto& p : points) append_frame(bytes, in_flight_magic, p);
   write_atomically(file, bytes);
 }
 

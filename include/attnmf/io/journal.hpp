@@ -50,6 +50,7 @@ class JournalWriter {
  private:
   std::filesystem::path path_;
   int fd_ = -1;
+  std::string buffer_;  // the frame being written
 };
 
 // A start of a grid point: {grid index, start} (records::PointResult::start).

@@ -13,7 +13,9 @@
 #include "attnmf/model/window.hpp"
 #include "attnmf/records/point.hpp"
 
+#include <ostream>
 #include <sstream>
+#include <streambuf>
 #include <string>
 
 namespace boost::serialization {
@@ -49,16 +51,43 @@ void serialize(Archive& a, attnmf::records::PartialPoint& p, unsigned) {
 
 namespace attnmf::records {
 
+// An output buffer that appends to the caller's string: what is archived into it is not copied
+// again (ostringstream::str() would copy the half megabyte a Fig. 3 point journals), and a string
+// that is reused keeps its capacity from one value to the next.
+class AppendingBuffer : public std::streambuf {
+ public:
+  explicit AppendingBuffer(std::string& out) : out_(out) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) out_.push_back(traits_type::to_char_type(c));
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_.append(s, static_cast<std::size_t>(n));
+    return n;
+  }
+
+ private:
+  std::string& out_;
+};
+
+// A value as the bytes of a binary archive, appended to `out` (the same bytes to_bytes returns).
+template <class T>
+void append_bytes(const T& value, std::string& out) {
+  AppendingBuffer buffer(out);
+  std::ostream stream(&buffer);
+  boost::archive::binary_oarchive archive(stream);
+  archive << value;
+}
+
 // A value as the bytes of a binary archive, and back (throws boost::archive::archive_exception on
 // bytes it cannot read).
 template <class T>
 std::string to_bytes(const T& value) {
-  std::ostringstream bytes;
-  {
-    boost::archive::binary_oarchive archive(bytes);
-    archive << value;
-  }
-  return bytes.str();
+  std::string bytes;
+  append_bytes(value, bytes);
+  return bytes;
 }
 
 template <class T>
