@@ -48,7 +48,7 @@ fig3a=$here/jobs/fig3a.ini
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs"
 
 best=""
-declare -A plain
+declare -A plain exponents
 for isa in avx512 avx2 sse2 portable; do
   # A limit above what the CPU runs runs the best it does: each kernel is measured under its own name
   # only (rate leaves the engine that ran in $work/engine).
@@ -56,6 +56,7 @@ for isa in avx512 avx2 sse2 portable; do
   [[ -n $r && $(cat "$work/engine") == "$isa" ]] || continue
   e=$(ATTNMF_SIMD_LIMIT=$isa rate "$fig3a" --sweep.beta 0:3:256 --analysis.lyapunov 3)
   plain[$isa]=$r
+  exponents[$isa]=$e
   [[ -n $best ]] || best=$isa
   echo "sweep $isa: $r M point-steps/s, with top-3 exponents $e M: exponents add $(awk -v a="$r" -v b="$e" 'BEGIN { printf "%.0f", (a / b - 1) * 100 }') %" \
        "  [ATTNMF_SIMD_LIMIT=$isa attnmf sweep --config jobs/fig3a.ini --sweep.beta 0:3:256 --analysis.lyapunov 0|3]"
@@ -67,11 +68,18 @@ if [[ -n $yardstick ]]; then
   else flags="-DIMPL=6 -DVL=4 -DNW=16"; kernel=avx2; fi
   # shellcheck disable=SC2086
   g++ -O3 -march=native -fno-math-errno $flags -o "$work/yardstick" "$yardstick/batch.cpp" -lmvec -lpthread 2>/dev/null
-  y=$(cd "$yardstick" && "$work/yardstick" 1.24 0.000625 1200000 1000000 chpt.txt 2 2>&1 >/dev/null |
-      sed -n 's/.*Msteps\/s \([0-9.]*\).*/\1/p')
-  echo "yardstick ($kernel build, inline exp/tanh): $y M point-steps/s   [$yardstick, 2 threads]"
+  # A yardstick run lasts well under a second, where these machines drift by ±15 % from run to run:
+  # the median of seven runs stands for it.
+  runs=$(for _ in 1 2 3 4 5 6 7; do
+           (cd "$yardstick" && "$work/yardstick" 1.24 0.000625 1200000 1000000 chpt.txt 2 2>&1 >/dev/null |
+              sed -n 's/.*Msteps\/s \([0-9.]*\).*/\1/p')
+         done | sort -g)
+  y=$(echo "$runs" | sed -n 4p)
+  echo "yardstick ($kernel build, inline exp/tanh): $y M point-steps/s, the median of 7 runs from $(echo "$runs" | head -1) to $(echo "$runs" | tail -1)   [$yardstick, 2 threads]"
   if [[ -n ${plain[$kernel]:-} ]]; then
     echo "sweep/yardstick ($kernel, exponents off): $(ratio "${plain[$kernel]}" "$y")"
+    # The time per point of a sweep with the top-3 exponents in units of the yardstick's without.
+    echo "time per point with top-3 exponents / yardstick's without ($kernel): $(ratio "$y" "${exponents[$kernel]}")"
   fi
   # The map's kernel alone, as the yardstick measures itself: plain steps of 16-point blocks, one
   # block per thread, nothing recorded or analysed.
