@@ -74,8 +74,8 @@ if [[ -n $yardstick ]]; then
            (cd "$yardstick" && "$work/yardstick" 1.24 0.000625 1200000 1000000 chpt.txt 2 2>&1 >/dev/null |
               sed -n 's/.*Msteps\/s \([0-9.]*\).*/\1/p')
          done | sort -g)
-  y=$(echo "$runs" | sed -n 4p)
-  echo "yardstick ($kernel build, inline exp/tanh): $y M point-steps/s, the median of 7 runs from $(echo "$runs" | head -1) to $(echo "$runs" | tail -1)   [$yardstick, 2 threads]"
+  y=$(echo "$runs" | awk 'NF { v[++n] = $1 } END { if (n) print v[int((n + 1) / 2)] }')
+  echo "yardstick ($kernel build, inline exp/tanh): $y M point-steps/s, the median of $(echo "$runs" | grep -c .) runs from $(echo "$runs" | head -1) to $(echo "$runs" | tail -1)   [$yardstick, 2 threads]"
   if [[ -n ${plain[$kernel]:-} ]]; then
     echo "sweep/yardstick ($kernel, exponents off): $(ratio "${plain[$kernel]}" "$y")"
     # The time per point of a sweep with the top-3 exponents in units of the yardstick's without.

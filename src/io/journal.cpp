@@ -166,11 +166,10 @@ void JournalWriter::append(const records::PointResult& result) {
   // (into it) before the write.
   buffer_.clear();
   append_frame(buffer_, journal_magic, result);
-  const std::string& bytes = buffer_;
   const off_t before = ::lseek(fd_, 0, SEEK_END);
   try {
     fault::at("journal_append");
-    write_all(fd_, bytes, path_);
+    write_all(fd_, buffer_, path_);
     if (::fdatasync(fd_) != 0) throw std::runtime_error("fdatasync '" + path_.string() + "': " + std::strerror(errno));
   } catch (...) {
     // A full disk may have taken part of the frame: cut it off, so that the journal ends with its
